@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { datasetStatus } from '../../core/dataset-status.js';
+import { formatBytes, printJson, printTable } from '../print.js';
+
+/** `kiln status DIR|PIPELINE.yaml`: tasks done / pending / failed. */
+export function register(program: Command): void {
+  program
+    .command('status')
+    .description('tasks done / pending / failed of a dataset directory (or of each stage of a pipeline file)')
+    .argument('<target>', 'dataset directory or PIPELINE.yaml')
+    .option('--json', 'print one JSON object')
+    .action(async (target: string, opts: { json?: boolean }) => {
+      if (/\.ya?ml$/.test(target)) {
+        const pipelines = '../../pipelines/index.js';
+        const { pipelineStatus } = (await import(pipelines)) as { pipelineStatus: (file: string) => Promise<unknown> };
+        return printJson(await pipelineStatus(target));
+      }
+      const s = await datasetStatus(target);
+      if (opts.json) return printJson(s);
+      printTable(
+        ['stage', 'tasks', 'done', 'pending', 'failed', 'rows', 'bytes', 'complete'],
+        [[s.stage, s.tasks, s.done.length, s.pending.length, s.failed.length, s.rows, formatBytes(s.bytes), s.complete ? 'yes' : 'no']],
+      );
+      for (const f of s.failed) process.stdout.write(`task ${f.task} failed: ${f.code}: ${f.message}\n`);
+    });
+}

@@ -1,0 +1,59 @@
+import type { Logger } from './log.js';
+
+/** Progress of one stage: a redrawn bar on a terminal, a JSON line every few seconds otherwise. */
+export class Progress {
+  private rows = 0;
+  private bytes = 0;
+  private tasksDone = 0;
+  private readonly started = Date.now();
+  private lastEmit = 0;
+  private readonly tty: boolean;
+
+  constructor(
+    private readonly stage: string,
+    private readonly tasks: number,
+    private readonly log: Logger,
+    private readonly quiet = process.env.KILN_LOG === 'silent',
+  ) {
+    this.tty = !!process.stderr.isTTY;
+  }
+
+  /** Counts rows and bytes a task has processed. */
+  add(rows: number, bytes = 0): void {
+    this.rows += rows;
+    this.bytes += bytes;
+    this.emit(false);
+  }
+
+  /** Counts one finished task. */
+  taskDone(): void {
+    this.tasksDone++;
+    this.emit(false);
+  }
+
+  /** Final line (and the bar's newline). */
+  end(): void {
+    this.emit(true);
+    if (this.tty && !this.quiet) process.stderr.write('\n');
+  }
+
+  private emit(force: boolean): void {
+    if (this.quiet) return;
+    const now = Date.now();
+    const interval = this.tty ? 100 : 5000;
+    if (!force && now - this.lastEmit < interval) return;
+    this.lastEmit = now;
+    const secs = (now - this.started) / 1000;
+    if (this.tty) {
+      const width = 24;
+      const filled = this.tasks ? Math.round((this.tasksDone / this.tasks) * width) : 0;
+      const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
+      const mb = this.bytes / 1e6;
+      process.stderr.write(
+        `\r${this.stage} [${bar}] ${this.tasksDone}/${this.tasks} tasks  ${this.rows.toLocaleString()} rows  ${mb.toFixed(1)} MB  ${(mb / Math.max(secs, 1e-3)).toFixed(1)} MB/s  ${secs.toFixed(0)}s   `,
+      );
+    } else {
+      this.log.info('progress', { stage: this.stage, tasks_done: this.tasksDone, tasks: this.tasks, rows: this.rows, bytes: this.bytes, seconds: +secs.toFixed(1) });
+    }
+  }
+}

@@ -1,0 +1,154 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
+import { hashConfig } from './config-hash.js';
+import { layout } from './dataset-layout.js';
+import { readDone, readManifest, readSuccess, writeManifest, type DatasetManifest, type SuccessRecord } from './dataset-manifest.js';
+import { ConfigChangedError, ConfigError, TaskFailedError } from './errors.js';
+import { listInputFiles } from './input-files.js';
+import { runTasksLocally } from './local-executor.js';
+import { createLogger, type Logger } from './log.js';
+import { planFileTasks } from './plan.js';
+import { Progress } from './progress.js';
+import type { StageDefinition, TaskPlan } from './stage.js';
+import { sumStats } from './stats.js';
+
+export interface RunStageOptions {
+  /** Input datasets, files, globs or URLs, as the stage understands them. */
+  inputs?: readonly string[];
+  out: string;
+  /** Stage config before validation (defaults fill in). */
+  config?: unknown;
+  /** Task count; default chosen from the input size. */
+  tasks?: number;
+  /** Parallel tasks on this machine; default one per core. */
+  workers?: number;
+  /** Replace an existing output made with another config. */
+  overwrite?: boolean;
+  /** Run only these task indices (e.g. one Slurm array element). */
+  only?: readonly number[];
+  /** Plan and write the manifest, run nothing. */
+  planOnly?: boolean;
+  signal?: AbortSignal;
+  log?: Logger;
+  quiet?: boolean;
+}
+
+/** What a stage run did. */
+export interface StageSummary {
+  stage: string;
+  out: string;
+  tasks: number;
+  /** True when the output was already complete for this config. */
+  skipped: boolean;
+  /** True when a signal stopped the run before every task finished. */
+  stopped: boolean;
+  rows: number;
+  bytes: number;
+  stats: Record<string, number>;
+  extra?: Record<string, unknown>;
+  seconds: number;
+}
+
+/** Validates a stage config, naming the first bad key. */
+export function parseStageConfig<C>(stage: StageDefinition<C>, config: unknown): C {
+  const result = stage.config.safeParse(config ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const key = issue.path.join('.');
+    throw new ConfigError(`${stage.name} config${key ? ` key \`${key}\`` : ''}: ${issue.message}`, { key: key || undefined });
+  }
+  return result.data;
+}
+
+/** Plans a stage's tasks and checks them against an existing output; returns the manifest to run. */
+export async function prepareStage<C>(stage: StageDefinition<C>, options: RunStageOptions): Promise<{ manifest: DatasetManifest; fresh: boolean }> {
+  const out = path.resolve(options.out);
+  const config = parseStageConfig(stage, options.config);
+  const log = options.log ?? createLogger();
+  const inputs = [...(options.inputs ?? [])];
+  const tasks: TaskPlan[] = stage.plan
+    ? await stage.plan({ config, inputs, out, tasks: options.tasks, log })
+    : planFileTasks(await listInputFiles(inputs), options.tasks);
+  const manifest: DatasetManifest = {
+    format: 1,
+    stage: stage.name,
+    module: stage.module,
+    config,
+    configHash: hashConfig({ stage: stage.name, config }),
+    inputs,
+    inputFingerprint: hashConfig(tasks),
+    taskCount: tasks.length,
+    tasks,
+    columns: stage.columns(config),
+    createdAt: new Date().toISOString(),
+  };
+  const existing = await readManifest(out);
+  if (existing) {
+    const same = existing.stage === manifest.stage && existing.configHash === manifest.configHash && existing.inputFingerprint === manifest.inputFingerprint;
+    if (same) return { manifest: { ...existing, module: stage.module }, fresh: false };
+    if (!options.overwrite) {
+      const what = existing.stage !== manifest.stage ? `stage ${existing.stage}` : existing.configHash !== manifest.configHash ? 'another config' : 'other inputs';
+      throw new ConfigChangedError(`output ${out} was made by ${what}; pass --overwrite to replace it`, { path: out });
+    }
+    log.info('overwrite', { out, stage: stage.name });
+    await fs.rm(out, { recursive: true, force: true });
+  }
+  await fs.mkdir(out, { recursive: true });
+  await writeManifest(out, manifest);
+  return { manifest, fresh: true };
+}
+
+/** Runs a stage to completion (or resumes it): plan, skip done tasks, run the rest, write SUCCESS.json. */
+export async function runStage<C>(stage: StageDefinition<C>, options: RunStageOptions): Promise<StageSummary> {
+  const started = Date.now();
+  const out = path.resolve(options.out);
+  const log = options.log ?? createLogger();
+  const { manifest } = await prepareStage(stage, options);
+  const success = await readSuccess(out);
+  if (success && success.configHash === manifest.configHash && !options.only) {
+    return { stage: stage.name, out, tasks: success.tasks, skipped: true, stopped: false, rows: success.rows, bytes: success.bytes, stats: success.stats, extra: success.extra, seconds: (Date.now() - started) / 1000 };
+  }
+  const wanted = options.only ? [...options.only] : manifest.tasks.map((t) => t.index);
+  const pending: number[] = [];
+  for (const t of wanted) if (!(await readDone(out, t))) pending.push(t);
+  const progress = new Progress(stage.name, manifest.taskCount, log, options.quiet);
+  if (!options.planOnly && pending.length > 0) {
+    log.info('stage_start', { stage: stage.name, out, tasks: manifest.taskCount, pending: pending.length });
+    const outcomes = await runTasksLocally(stage as StageDefinition<unknown>, manifest, out, pending, { workers: options.workers, signal: options.signal, progress, log });
+    progress.end();
+    const failed = outcomes.filter((o) => o.status === 'failed');
+    if (failed.length > 0) {
+      const first = failed[0];
+      throw new TaskFailedError(first.task, `${failed.length} of ${manifest.taskCount} tasks of ${stage.name} failed; task ${first.task}: ${first.error?.message}`, { path: first.error?.path ?? out });
+    }
+  }
+  const markers = await Promise.all(manifest.tasks.map((t) => readDone(out, t.index)));
+  const rows = markers.reduce((s, m) => s + (m?.rows ?? 0), 0);
+  const bytes = markers.reduce((s, m) => s + (m?.bytes ?? 0), 0);
+  const stats = sumStats(markers.filter((m) => m !== undefined).map((m) => m!.stats));
+  const complete = markers.every((m) => m !== undefined);
+  const summary: StageSummary = { stage: stage.name, out, tasks: manifest.taskCount, skipped: false, stopped: !complete, rows, bytes, stats, seconds: 0 };
+  // With `only` (one Slurm array element) several processes may finish at once: finalizing is
+  // left to a later run without `only`.
+  if (complete && !options.planOnly && !options.only) {
+    const config = stage.config.parse(manifest.config);
+    const extra = (await stage.finalize?.({ config, out, tasks: manifest.tasks, stats, log })) ?? undefined;
+    const record: SuccessRecord = {
+      stage: stage.name,
+      configHash: manifest.configHash,
+      tasks: manifest.taskCount,
+      rows,
+      bytes,
+      stats,
+      extra: extra ?? undefined,
+      seconds: (Date.now() - started) / 1000,
+      finishedAt: new Date().toISOString(),
+    };
+    await writeFileAtomic(layout.success(out), JSON.stringify(record, null, 1));
+    summary.extra = record.extra;
+    log.info('stage_done', { stage: stage.name, out, rows, bytes, seconds: record.seconds });
+  }
+  summary.seconds = (Date.now() - started) / 1000;
+  return summary;
+}

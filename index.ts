@@ -1,0 +1,2 @@
+// The library: `import { ... } from 'kiln'`.
+export * from './core/index.js';

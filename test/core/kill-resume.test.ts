@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { readDocuments } from '../../core/input-files.js';
+import { readSuccess } from '../../core/dataset-manifest.js';
+import { rng, writeJsonlCorpus } from './corpus.js';
+
+const runner = path.join(path.dirname(fileURLToPath(import.meta.url)), 'toy-run.js');
+
+function start(out: string, inputs: string[]): { done: Promise<number | null>; kill: () => void } {
+  const child = spawn(process.execPath, [runner, out, '2', '15', ...inputs], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KILN_LOG: 'silent' } });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise<number | null>((resolve) => child.on('exit', (code) => {
+    if (code) process.stderr.write(stderr);
+    resolve(code);
+  }));
+  return { done, kill: () => child.kill('SIGKILL') };
+}
+
+async function contents(out: string): Promise<string[]> {
+  const rows: string[] = [];
+  for await (const d of readDocuments([out])) rows.push(`${d.id}\t${d.text}`);
+  return rows.sort();
+}
+
+test('SIGKILL at 20 random moments, resumed each time, gives exactly the uninterrupted output', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-kill-'));
+  const inputs = await writeJsonlCorpus(path.join(dir, 'in'), 4, 400, 7);
+  const reference = path.join(dir, 'reference');
+  assert.equal(await start(reference, inputs).done, 0);
+  const want = await contents(reference);
+  assert.equal(new Set(want).size, want.length);
+
+  const out = path.join(dir, 'killed');
+  const r = rng(42);
+  let kills = 0;
+  for (let attempt = 0; kills < 20 && attempt < 200; attempt++) {
+    const child = start(out, inputs);
+    // Workers start in ~100 ms; a full run takes ~1-2 s: kill anywhere in between.
+    const delay = 80 + Math.floor(r() * 700);
+    const timer = setTimeout(() => child.kill(), delay);
+    const code = await child.done;
+    clearTimeout(timer);
+    if (code === 0) break; // finished before the kill landed
+    kills++;
+  }
+  assert.ok(kills >= 20, `only ${kills} kills landed`);
+  if (!(await readSuccess(out))) assert.equal(await start(out, inputs).done, 0);
+  const got = await contents(out);
+  assert.equal(got.length, want.length, 'no record lost or written twice');
+  assert.deepEqual(got, want);
+  const success = await readSuccess(out);
+  const refSuccess = await readSuccess(reference);
+  assert.deepEqual(success?.stats, refSuccess?.stats, 'counters survive kills exactly');
+});
