@@ -30,9 +30,15 @@ function toKilnError(e: { code: string; message: string; path?: string; record?:
   return new KilnError(e.code, e.message, { path: e.path, record: e.record, key: e.key });
 }
 
-async function recordFailure(out: string, task: number, error: KilnError): Promise<void> {
-  await fs.mkdir(layout.failed(out), { recursive: true });
-  await writeFileAtomic(layout.failedMarker(out, task), JSON.stringify({ task, code: error.code, message: error.message, path: error.path, at: new Date().toISOString() }));
+async function recordFailure(out: string, task: number, error: KilnError, log: Logger): Promise<void> {
+  // Best effort: on a full disk the marker cannot be written either, and the task's own error
+  // is the one to report.
+  try {
+    await fs.mkdir(layout.failed(out), { recursive: true });
+    await writeFileAtomic(layout.failedMarker(out, task), JSON.stringify({ task, code: error.code, message: error.message, path: error.path, at: new Date().toISOString() }));
+  } catch (err) {
+    log.warn('failure_marker_not_written', { task, error: describeError(err) });
+  }
 }
 
 function runInWorker(out: string, task: number, opts: LocalExecutorOptions): Promise<TaskOutcome> {
@@ -92,7 +98,7 @@ export async function runTasksLocally(stage: StageDefinition<unknown>, manifest:
       const o = inline ? await runHere(stage, manifest, out, t, opts) : await runInWorker(out, t, opts);
       if (o.status === 'failed' && o.error) {
         opts.log.error('task_failed', { stage: stage.name, task: t, error: describeError(o.error) });
-        await recordFailure(out, t, o.error);
+        await recordFailure(out, t, o.error, opts.log);
       }
       if (o.status === 'done') opts.progress.taskDone();
       outcomes.push(o);
