@@ -1,7 +1,8 @@
 // `npm test`: node's test runner over the compiled tests (*.test.js under dist/test), two files at
 // a time, with a coverage report. Files are listed here because Node 20 treats every .js file
-// under a directory named `test` as a test file, helpers included.
-import { spawnSync } from 'node:child_process';
+// under a directory named `test` as a test file, helpers included. The last line repeats the
+// totals, since the coverage table is printed after the runner's own summary.
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
@@ -15,5 +16,20 @@ function find(dir) {
 const only = process.argv.slice(2);
 const files = find('dist/test').filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
 const args = ['--test', '--test-concurrency=2', '--experimental-test-coverage', ...files];
-const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: { ...process.env, KILN_LOG: process.env.KILN_LOG ?? 'silent' } });
-process.exit(r.status ?? 1);
+const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KILN_LOG: process.env.KILN_LOG ?? 'silent' } });
+const totals = { pass: 0, fail: 0, skipped: 0 };
+let tail = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  tail += chunk;
+  const lines = tail.split('\n');
+  tail = lines.pop();
+  for (const line of lines) {
+    const m = /^# (pass|fail|skipped) (\d+)$/.exec(line);
+    if (m) totals[m[1]] = Number(m[2]);
+  }
+});
+child.on('exit', (code) => {
+  process.stdout.write(`\n${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped\n`);
+  process.exit(code ?? 1);
+});
