@@ -4,8 +4,12 @@ import { KilnError, describeError } from '../core/errors.js';
 // Each command lives in cli/commands/<name>.ts and exports register(program).
 const COMMANDS = ['crawl', 'extract', 'dedupe', 'tokenizer', 'tokenize', 'shard', 'train', 'sample', 'run', 'task', 'status', 'schedule', 'inspect', 'quickstart'];
 
-async function loadCommands(program: Command): Promise<void> {
-  for (const name of COMMANDS) {
+async function loadCommands(program: Command, argv: string[]): Promise<void> {
+  // Commands import their stages (TensorFlow.js, tokenizers, ...): load only the one asked for,
+  // and all of them just for the overview help.
+  const asked = argv[2];
+  const names = COMMANDS.includes(asked) ? [asked] : COMMANDS;
+  for (const name of names) {
     const url = new URL(`./commands/${name}.js`, import.meta.url);
     let mod: { register?: (p: Command) => void };
     try {
@@ -21,13 +25,13 @@ async function loadCommands(program: Command): Promise<void> {
 }
 
 /** Builds the `kiln` program with every available command. */
-export async function buildProgram(): Promise<Command> {
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('kiln')
     .description('Raw web text to training-ready token shards, and a trainer fed by them.')
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  await loadCommands(program);
+  await loadCommands(program, argv);
   return program;
 }
 
@@ -35,7 +39,7 @@ export async function buildProgram(): Promise<Command> {
 export async function main(argv: string[]): Promise<void> {
   let program: Command;
   try {
-    program = await buildProgram();
+    program = await buildProgram(argv);
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
