@@ -1,0 +1,119 @@
+// Pass 2 of the global shuffle for Arrow shards: buckets are read a group at a time (the group's
+// bytes are the memory bound, `bucketBytes`), their documents shuffled with a seeded permutation
+// and packed into rows. After every finished shard a journal records where packing stands, so a
+// killed run continues from the last shard and writes byte-identical files.
+import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { hashInts32, seededPermutation } from '../core/seeded-random.js';
+import type { ShardEntry, SplitName } from '../core/shard-index.js';
+import { ArrowShardWriter } from './arrow-shard-writer.js';
+import { BucketArena, readBucketDocs } from './bucket-store.js';
+import { Packer } from './packer.js';
+import { type PackJournal, readPackJournal, writePackJournal } from './pack-journal.js';
+
+export interface PackSplitOptions {
+  out: string;
+  split: SplitName;
+  /** Bucket files, grouped so each group fits the memory bound. */
+  groups: string[][];
+  tokenBytes: 2 | 4;
+  dtype: 'uint16' | 'uint32';
+  seqLen: number;
+  eosId: number;
+  shardBytes: number;
+  batchBytes: number;
+  seed: number;
+  generation: number;
+  firstShard: number;
+  journalFile: string;
+  signal?: AbortSignal;
+  onShard?: (entry: ShardEntry) => void;
+}
+
+export interface PackSplitResult {
+  shards: ShardEntry[];
+  documents: number;
+  padTokens: number;
+}
+
+/** Name of shard `n` of a split. */
+export function shardFileName(split: SplitName, n: number, ext = 'arrow'): string {
+  return `${split}-${String(n).padStart(5, '0')}.${ext}`;
+}
+
+/** Seed of the document order inside bucket group `group`. */
+export function groupShuffleSeed(seed: number, generation: number, split: SplitName, group: number): number {
+  return hashInts32([seed, generation, split === 'train' ? 0 : 1, group]);
+}
+
+function removeUnjournaled(out: string, split: SplitName, nextShard: number): void {
+  // Shards numbered from nextShard on (and temp files) belong to the killed run's unfinished tail.
+  const re = new RegExp(`^${split}-(\\d{5})\\.arrow$`);
+  for (const name of readdirSync(out)) {
+    const m = re.exec(name);
+    if ((m && Number(m[1]) >= nextShard) || (name.startsWith('.tmp-') && name.includes(`-${split}-`))) {
+      rmSync(path.join(out, name), { force: true });
+    }
+  }
+}
+
+/** Packs one split of one generation into Arrow shards, resuming from its journal. */
+export async function packArrowSplit(opts: PackSplitOptions): Promise<PackSplitResult> {
+  const rowLength = opts.seqLen + 1;
+  const journal: PackJournal = readPackJournal(opts.journalFile) ?? {
+    group: 0,
+    doc: 0,
+    packer: { pending: [], rows: 0 },
+    shards: [],
+    nextShard: opts.firstShard,
+    documents: 0,
+    padTokens: 0,
+    finished: false,
+  };
+  if (journal.finished) return { shards: journal.shards, documents: journal.documents, padTokens: journal.padTokens };
+  removeUnjournaled(opts.out, opts.split, journal.nextShard);
+
+  let writer: ArrowShardWriter | undefined;
+  const sink = {
+    row: (tokens: Uint16Array | Uint32Array): void => {
+      writer ??= new ArrowShardWriter(path.join(opts.out, shardFileName(opts.split, journal.nextShard)), rowLength, opts.dtype, opts.batchBytes, opts.generation);
+      writer.row(tokens);
+    },
+  };
+  const packer = new Packer(rowLength, opts.eosId, sink, opts.dtype, journal.packer);
+  const closeShard = (): void => {
+    if (!writer) return;
+    const entry = writer.close();
+    writer = undefined;
+    journal.shards.push(entry);
+    journal.nextShard++;
+    opts.onShard?.(entry);
+  };
+
+  // Memory bound of the pack pass: one bucket group (<= bucketBytes unless a single bucket is larger).
+  const arena = new BucketArena();
+  try {
+    for (let g = journal.group; g < opts.groups.length; g++) {
+      const docs = readBucketDocs(opts.groups[g], opts.tokenBytes, arena);
+      const order = seededPermutation(docs.length, groupShuffleSeed(opts.seed, opts.generation, opts.split, g));
+      for (let i = g === journal.group ? journal.doc : 0; i < docs.length; i++) {
+        packer.push(docs[order[i]]);
+        journal.documents++;
+        if (writer && writer.bytes >= opts.shardBytes) {
+          closeShard();
+          Object.assign(journal, { group: g, doc: i + 1, packer: packer.state() });
+          await writePackJournal(opts.journalFile, journal);
+          opts.signal?.throwIfAborted();
+        }
+      }
+    }
+    journal.padTokens += packer.finish();
+    closeShard();
+    Object.assign(journal, { group: opts.groups.length, doc: 0, packer: packer.state(), finished: true });
+    await writePackJournal(opts.journalFile, journal);
+  } catch (err) {
+    writer?.abort();
+    throw err;
+  }
+  return { shards: journal.shards, documents: journal.documents, padTokens: journal.padTokens };
+}

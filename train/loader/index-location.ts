@@ -1,0 +1,38 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { CorruptPartError, UsageError } from '../../core/errors.js';
+import { SHARD_INDEX_FILE, type ShardIndex, parseShardIndex } from '../../core/shard-index.js';
+import { isHttpLocation } from './byte-source.js';
+import { type HttpOptions, httpGet } from './http-source.js';
+
+/** A loaded index and where its shards live. */
+export interface LocatedIndex {
+  index: ShardIndex;
+  /** The index.json path or URL. */
+  location: string;
+  /** Path or URL of a shard file named in the index. */
+  shardLocation(file: string): string;
+}
+
+/** Loads index.json from a shards dir, an index.json path, or an http(s) URL of either. */
+export async function loadIndex(where: string, http: HttpOptions): Promise<LocatedIndex> {
+  if (isHttpLocation(where)) {
+    const url = where.endsWith('.json') ? where : `${where.replace(/\/+$/, '')}/${SHARD_INDEX_FILE}`;
+    const { status, body } = await httpGet(url, http);
+    if (status !== 200) throw new UsageError(`cannot load shards index ${url}: HTTP ${status}`, { path: url });
+    const index = parseShardIndex(new TextDecoder().decode(body), url);
+    return { index, location: url, shardLocation: (file) => new URL(file, url).toString() };
+  }
+  const st = await fs.stat(where).catch(() => undefined);
+  if (!st) throw new UsageError(`shards index not found: ${where}`, { path: where });
+  const file = st.isDirectory() ? path.join(where, SHARD_INDEX_FILE) : where;
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new CorruptPartError(`cannot read shards index ${file}: ${(err as Error).message}`, { path: file }, { cause: err });
+  }
+  const index = parseShardIndex(text, file);
+  const dir = path.dirname(path.resolve(file));
+  return { index, location: file, shardLocation: (name) => path.join(dir, name) };
+}
