@@ -1,4 +1,4 @@
 // The library: `import { ... } from 'kiln'`.
 export * from './core/index.js';
 export * from './shard/index.js';
-export * from './train/loader/index.js';
+export * from './train/index.js';

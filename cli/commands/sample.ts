@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
+import { BACKEND_NAMES, generate, modelFromCheckpoint, resolveCheckpoint, selectBackend, type BackendName } from '../../train/index.js';
+import { printJson } from '../print.js';
+import { loadTokenizer } from './train.js';
+
+interface SampleFlags {
+  prompt?: string;
+  tokens: string;
+  temperature: string;
+  topK: string;
+  seed: string;
+  tokenizer?: string;
+  backend: string;
+  json?: boolean;
+}
+
+function number(flag: string, value: string, integer: boolean): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) throw new UsageError(`--${flag} expects a non-negative ${integer ? 'integer' : 'number'}, got "${value}"`, { key: flag });
+  return n;
+}
+
+/** `kiln sample CHECKPOINT`: generates text from a trained model with the shards' tokenizer. */
+export function register(program: Command): void {
+  program
+    .command('sample')
+    .description('generate text from a kiln train checkpoint (a run directory or one step-N directory)')
+    .argument('<checkpoint>', 'run directory (its newest checkpoint) or checkpoints/step-N')
+    .option('--prompt <text>', 'text to continue (default: start of a document)')
+    .option('--tokens <n>', 'tokens to generate', '200')
+    .option('--temperature <x>', 'softmax temperature; 0 = greedy', '0.8')
+    .option('--top-k <k>', 'sample among the k most likely tokens; 0 = all', '40')
+    .option('--seed <n>', 'sampling seed', '0')
+    .option('--tokenizer <name|file>', 'tokenizer (default: the one the shards were made with)')
+    .option('--backend <name>', BACKEND_NAMES.join(' | '), 'auto')
+    .option('--json', 'print one JSON object')
+    .action(async (target: string, flags: SampleFlags) => {
+      const ck = await resolveCheckpoint(target);
+      const backend = await selectBackend(flags.backend as BackendName);
+      const tokenizerName = flags.tokenizer ?? ck.manifest.tokenizer?.name;
+      const tokenizer = tokenizerName === undefined ? undefined : await loadTokenizer(tokenizerName);
+      let prompt: number[] = [];
+      if (flags.prompt !== undefined) {
+        if (tokenizer === undefined) throw new UsageError('--prompt needs a tokenizer: the checkpoint names none, pass --tokenizer', { key: 'prompt' });
+        prompt = Array.from(await tokenizer.encode(flags.prompt));
+      }
+      const model = modelFromCheckpoint(ck);
+      const ids = generate(model, prompt, {
+        maxNewTokens: number('tokens', flags.tokens, true),
+        temperature: number('temperature', flags.temperature, false),
+        topK: number('top-k', flags.topK, true),
+        seed: number('seed', flags.seed, true),
+        stopAt: ck.manifest.eosId ?? undefined,
+      });
+      const text = tokenizer === undefined ? undefined : await tokenizer.decode(ids);
+      model.params.dispose();
+      if (flags.json) return printJson({ checkpoint: ck.dir, step: ck.manifest.step, backend: backend.name, prompt: flags.prompt ?? null, ids, text: text ?? null });
+      process.stdout.write((flags.prompt ?? '') + (text ?? ids.join(' ')) + '\n');
+    });
+}

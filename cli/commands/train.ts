@@ -1,0 +1,156 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
+import { BACKEND_NAMES, train, type TrainConfigInput, type TrainSummary } from '../../train/index.js';
+import { printJson, printTable } from '../print.js';
+import { stopSignal } from '../stop-signal.js';
+
+function integer(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} expects a non-negative integer, got "${value}"`, { key: name });
+    return n;
+  };
+}
+
+function positiveNumber(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} expects a non-negative number, got "${value}"`, { key: name });
+    return n;
+  };
+}
+
+/** The shards' tokenizer (name + hash) from a local index.json; null when unknown or remote. */
+export async function shardsTokenizer(data: string): Promise<{ name: string; hash: string } | null> {
+  if (/^https?:\/\//.test(data)) return null;
+  const file = data.endsWith('.json') ? data : path.join(data, 'index.json');
+  try {
+    const index = JSON.parse(await fs.readFile(file, 'utf8')) as { tokenizer?: { name: string; hash: string } | null };
+    return index.tokenizer ?? null;
+  } catch {
+    return null; // the loader reports a missing or bad index with its own error
+  }
+}
+
+/** Decodes ids with the named tokenizer if the tokenize stage is available; undefined otherwise. */
+export async function decodeWith(tokenizer: string | undefined, ids: number[]): Promise<string | undefined> {
+  if (tokenizer === undefined) return undefined;
+  try {
+    return await (await loadTokenizer(tokenizer)).decode(ids);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The tokenize stage's loadTokenizer (a computed import: the CLI works without that stage). */
+export async function loadTokenizer(name: string): Promise<{ encode(text: string): Promise<ArrayLike<number>>; decode(ids: ArrayLike<number>): Promise<string> }> {
+  type Mod = { loadTokenizer(name: string): { encode(text: string): Promise<ArrayLike<number>>; decode(ids: ArrayLike<number>): Promise<string> } };
+  let mod: Mod | undefined;
+  for (const specifier of ['../../tokenize/index.js', '../../tokenize/load.js']) {
+    mod = (await import(specifier).catch(() => undefined)) as Mod | undefined;
+    if (mod?.loadTokenizer !== undefined) break;
+  }
+  if (mod?.loadTokenizer === undefined) throw new UsageError(`cannot load tokenizer "${name}": the tokenize stage is not available`, { key: 'tokenizer' });
+  return mod.loadTokenizer(name);
+}
+
+interface TrainFlags {
+  data: string;
+  out: string;
+  steps?: number;
+  batchSize?: number;
+  gradAccum?: number;
+  lr?: number;
+  minLr?: number;
+  warmupSteps?: number;
+  weightDecay?: number;
+  gradClip?: number;
+  model?: string;
+  backend?: string;
+  evalEvery?: number;
+  evalBatches?: number;
+  checkpointEvery?: number;
+  keepCheckpoints?: number;
+  resume?: boolean;
+  overwrite?: boolean;
+  seed?: number;
+  sample?: number | boolean;
+  tokenizer?: string;
+  json?: boolean;
+}
+
+function printHuman(s: TrainSummary, sampleText: string | undefined): void {
+  const fmt = (v: number | null, digits = 4): string => (v === null ? '-' : v.toFixed(digits));
+  printTable(
+    ['steps', 'params', 'backend', 'initial val', 'final loss', 'val loss', 'val ppl', 'tokens/s', 'data wait'],
+    [[s.steps, s.params, s.backend, fmt(s.initial_val_loss), fmt(s.final_loss), fmt(s.val_loss), fmt(s.val_perplexity, 2), Math.round(s.tokens_per_s), `${(100 * s.data_wait_share).toFixed(2)}%`]],
+  );
+  process.stdout.write(`checkpoint: ${s.checkpoint}\nreport: ${s.report}\n`);
+  if (s.sample !== undefined) process.stdout.write(`sample:\n${sampleText ?? s.sample.join(' ')}\n`);
+}
+
+/** `kiln train`: trains a GPT/Llama-style model on shards (see train/config.ts for every knob). */
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('train a causal language model on token shards (TensorFlow.js: tfjs-node-gpu, tfjs-node, wasm or cpu)')
+    .requiredOption('--data <dir|url>', 'shards directory, its index.json, or an http(s) URL of either')
+    .requiredOption('--out <dir>', 'run directory: checkpoints/, metrics.jsonl, report.html')
+    .option('--steps <n>', 'optimizer steps in total (default 200)', integer('steps'))
+    .option('--batch-size <n>', 'sequences per micro-batch (default 16)', integer('batch-size'))
+    .option('--grad-accum <n>', 'micro-batches per optimizer step (default 1)', integer('grad-accum'))
+    .option('--lr <x>', 'peak learning rate (default 1e-3)', positiveNumber('lr'))
+    .option('--min-lr <x>', 'cosine floor (default lr/10)', positiveNumber('min-lr'))
+    .option('--warmup-steps <n>', 'linear warmup steps (default 10% of steps, at most 100)', integer('warmup-steps'))
+    .option('--weight-decay <x>', 'AdamW decoupled weight decay (default 0.1)', positiveNumber('weight-decay'))
+    .option('--grad-clip <x>', 'global gradient-norm clip, 0 = off (default 1)', positiveNumber('grad-clip'))
+    .option('--model <name|file>', 'gpt-mini | gpt-small | llama-mini | CONFIG.json (default gpt-mini)')
+    .option('--backend <name>', `${BACKEND_NAMES.join(' | ')} (default auto)`)
+    .option('--eval-every <n>', 'evaluate on the val split every n steps, 0 = start and end only (default 100)', integer('eval-every'))
+    .option('--eval-batches <n>', 'cap val batches per evaluation (default: the whole val split)', integer('eval-batches'))
+    .option('--checkpoint-every <n>', 'checkpoint every n steps, 0 = end only (default 100)', integer('checkpoint-every'))
+    .option('--keep-checkpoints <n>', 'checkpoints kept on disk (default 2)', integer('keep-checkpoints'))
+    .option('--resume', 'continue from the newest checkpoint in --out')
+    .option('--overwrite', 'discard checkpoints already in --out')
+    .option('--seed <n>', 'seed for init, data order and sampling (default 1337)', integer('seed'))
+    .option('--sample [tokens]', 'generate text from the final model (default 200 tokens)', integer('sample'))
+    .option('--tokenizer <name|file>', "decode --sample with this tokenizer (default: the shards' tokenizer)")
+    .option('--json', 'print one JSON summary object')
+    .action(async (flags: TrainFlags) => {
+      if (flags.backend !== undefined && !(BACKEND_NAMES as readonly string[]).includes(flags.backend)) {
+        throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got "${flags.backend}"`, { key: 'backend' });
+      }
+      const sampleTokens = flags.sample === true ? 200 : flags.sample === undefined || flags.sample === false ? 0 : flags.sample;
+      const config: TrainConfigInput = {
+        data: flags.data,
+        out: flags.out,
+        steps: flags.steps,
+        batchSize: flags.batchSize,
+        gradAccum: flags.gradAccum,
+        lr: flags.lr,
+        minLr: flags.minLr,
+        warmupSteps: flags.warmupSteps,
+        weightDecay: flags.weightDecay,
+        gradClip: flags.gradClip,
+        model: flags.model,
+        backend: flags.backend as TrainConfigInput['backend'],
+        evalEvery: flags.evalEvery,
+        evalBatches: flags.evalBatches,
+        checkpointEvery: flags.checkpointEvery,
+        keepCheckpoints: flags.keepCheckpoints,
+        resume: flags.resume ?? false,
+        overwrite: flags.overwrite ?? false,
+        seed: flags.seed,
+        sampleTokens,
+      };
+      // zod defaults apply only to absent keys, so drop the flags the user did not give.
+      for (const key of Object.keys(config) as (keyof TrainConfigInput)[]) if (config[key] === undefined) delete config[key];
+      const tokenizer = await shardsTokenizer(flags.data);
+      const summary = await train(config, { signal: stopSignal(), tokenizer });
+      const sampleText = summary.sample === undefined ? undefined : await decodeWith(flags.tokenizer ?? tokenizer?.name, summary.sample);
+      if (flags.json) return printJson({ ...summary, ...(sampleText !== undefined ? { sample_text: sampleText } : {}) });
+      printHuman(summary, sampleText);
+    });
+}

@@ -1,0 +1,329 @@
+// The training loop, plain and linear as nanoGPT's train.py: open data → build or restore the
+// model → evaluate → for each step: get batch, forward + backward, clip, AdamW update, log;
+// evaluate and checkpoint on schedule → final eval, checkpoint, report, sample.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { ConfigError, UsageError } from '../core/errors.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { selectBackend } from './backend.js';
+import { checkpointsDir, latestCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+import { scheduleOf, TrainConfigSchema, type TrainConfig, type TrainConfigInput } from './config.js';
+import { shardSource, type Batch, type BatchSource, type OpenSource } from './data-source.js';
+import { evaluate } from './evaluate.js';
+import { MetricsLog, readMetrics } from './metrics.js';
+import { MODEL_PRESETS, modelConfigFor, type ModelConfig } from './model/config.js';
+import { batchLoss, createModel, type CausalLM } from './model/model.js';
+import { AdamW } from './optim/adamw.js';
+import { clipByGlobalNorm } from './optim/clip.js';
+import { learningRate } from './optim/schedule.js';
+import { TrainProgress } from './progress.js';
+import { writeReport } from './report.js';
+import { generate } from './sample.js';
+import { checkpointTensors, restoreTensors } from './weights.js';
+
+/** What `kiln train --json` prints. */
+export interface TrainSummary {
+  steps: number;
+  final_loss: number | null;
+  val_loss: number | null;
+  val_perplexity: number | null;
+  initial_val_loss: number | null;
+  tokens_per_s: number;
+  /** Share of step time spent waiting for the loader (this process's steps). */
+  data_wait_share: number;
+  backend: string;
+  checkpoint: string | null;
+  params: number;
+  model: ModelConfig;
+  /** Steps this process ran (fewer than `steps` after a resume). */
+  steps_run: number;
+  resumed_from: number | null;
+  seconds: number;
+  metrics: string;
+  report: string;
+  /** Generated token ids (when sampleTokens > 0); the CLI decodes them. */
+  sample?: number[];
+}
+
+/** Hooks a caller (CLI, tests, bench) can supply. */
+export interface TrainOptions {
+  /** Opens batch sources; default: the streaming loader on `config.data`. */
+  openSource?: OpenSource;
+  log?: Logger;
+  /** Aborting stops after the current step with a checkpoint. */
+  signal?: AbortSignal;
+  /** Tokenizer name + hash recorded in checkpoints (read from the shards index by the CLI). */
+  tokenizer?: { name: string; hash: string } | null;
+}
+
+async function modelShape(model: TrainConfig['model']): Promise<Record<string, unknown>> {
+  if (typeof model !== 'string') return model;
+  const preset = MODEL_PRESETS[model];
+  if (preset !== undefined) return { ...preset };
+  if (!model.endsWith('.json')) {
+    throw new UsageError(`unknown model "${model}": use ${Object.keys(MODEL_PRESETS).join(', ')} or a CONFIG.json path`, { key: 'model' });
+  }
+  try {
+    return JSON.parse(await fs.readFile(model, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`cannot read model config ${model}: ${(err as Error).message}`, { path: model });
+  }
+}
+
+function toConfigError(err: unknown, where: string): never {
+  if (err instanceof z.ZodError) {
+    const issue = err.issues[0]!;
+    throw new ConfigError(`${where}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { key: issue.path.join('.') });
+  }
+  throw err;
+}
+
+/** Train loader that rolls over to the next epoch (a fresh loader) when one ends. */
+class EpochStream {
+  private constructor(
+    private readonly open: OpenSource,
+    private readonly batchSize: number,
+    private readonly seed: number,
+    public epoch: number,
+    public source: BatchSource,
+  ) {}
+
+  static async start(open: OpenSource, batchSize: number, seed: number, epoch: number, state: unknown): Promise<EpochStream> {
+    return new EpochStream(open, batchSize, seed, epoch, await open({ split: 'train', batchSize, seed, epoch, state }));
+  }
+
+  async next(): Promise<Batch> {
+    const batch = await this.source.next();
+    if (batch !== null) return batch;
+    await this.source.close();
+    this.epoch += 1;
+    this.source = await this.open({ split: 'train', batchSize: this.batchSize, seed: this.seed, epoch: this.epoch });
+    const first = await this.source.next();
+    if (first === null) throw new ConfigError('the train split has no batches (fewer sequences than --batch-size?)', { key: 'data' });
+    return first;
+  }
+
+  position(): { epoch: number; state: unknown } {
+    return { epoch: this.epoch, state: this.source.state() };
+  }
+}
+
+/** Trains a causal LM on shards and returns the run summary; see TrainConfigSchema for every knob. */
+export async function train(input: TrainConfigInput, options: TrainOptions = {}): Promise<TrainSummary> {
+  let config: TrainConfig;
+  try {
+    config = TrainConfigSchema.parse(input);
+  } catch (err) {
+    toConfigError(err, 'train config');
+  }
+  const log = options.log ?? createLogger({ stage: 'train' });
+  const started = performance.now();
+  const backend = await selectBackend(config.backend);
+  log.info('train.backend', { backend: backend.name, engine: backend.engine, skipped: backend.skipped });
+
+  // Resume or start afresh; never silently train over an earlier run's checkpoints.
+  const out = path.resolve(config.out);
+  await fs.mkdir(out, { recursive: true });
+  let ck: LoadedCheckpoint | undefined;
+  if (config.resume) {
+    ck = await latestCheckpoint(out, { clean: true, onSkip: (dir, err) => log.warn('train.checkpoint_skipped', { dir, error: String(err) }) });
+    if (ck === undefined) log.info('train.resume_none', { out });
+  } else if ((await fs.readdir(checkpointsDir(out)).catch(() => [])).some((n) => n.startsWith('step-'))) {
+    if (!config.overwrite) throw new UsageError(`${out} already holds checkpoints: pass --resume to continue or --overwrite to start again`, { path: out });
+    await fs.rm(checkpointsDir(out), { recursive: true, force: true });
+  }
+  const seed = ck?.manifest.seed ?? config.seed;
+  // A bad --model fails before any data is opened.
+  const shape = ck === undefined ? await modelShape(config.model) : undefined;
+  const openSource = options.openSource ?? shardSource(config.data);
+
+  // Data first: the model's vocabulary and context length are the shards'.
+  const stream = await EpochStream.start(openSource, config.batchSize, seed, ck?.manifest.loader.epoch ?? 0, ck?.manifest.loader.state);
+  const { vocabSize, seqLen } = stream.source;
+  let modelConfig: ModelConfig;
+  try {
+    modelConfig = ck?.manifest.model ?? modelConfigFor(shape!, { vocabSize, seqLen });
+  } catch (err) {
+    toConfigError(err, 'model config');
+  }
+  if (modelConfig.vocabSize !== vocabSize || modelConfig.seqLen < seqLen) {
+    throw new ConfigError(`checkpoint model (vocab ${modelConfig.vocabSize}, seq ${modelConfig.seqLen}) does not fit the data (vocab ${vocabSize}, seq ${seqLen})`, { path: config.data });
+  }
+  const model: CausalLM = createModel(modelConfig, seed);
+  const optimizer = new AdamW(model.params, { beta1: config.beta1, beta2: config.beta2, eps: 1e-8, weightDecay: config.weightDecay });
+  if (ck !== undefined) restoreTensors(ck, model, optimizer);
+  const startStep = ck?.manifest.step ?? 0;
+  log.info('train.start', { out, params: model.params.count(), model: modelConfig, step: startStep, steps: config.steps, resumed: ck !== undefined });
+
+  const metricsPath = path.join(out, 'metrics.jsonl');
+  const metrics = await MetricsLog.open(metricsPath, ck === undefined ? undefined : startStep);
+  const runEval = async (step: number): Promise<number | null> => {
+    const source = await openSource({ split: 'val', batchSize: config.batchSize, seed, epoch: 0 });
+    try {
+      const result = await evaluate(model, source, config.evalBatches);
+      if (result.batches === 0) return null;
+      await metrics.write({ step, val_loss: result.loss, val_perplexity: result.perplexity, val_tokens: result.tokens });
+      log.info('train.eval', { step, val_loss: result.loss, val_perplexity: result.perplexity });
+      return result.loss;
+    } finally {
+      await source.close();
+    }
+  };
+
+  const initialValLoss = ck !== undefined ? ck.manifest.initialValLoss : await runEval(0);
+  // A resumed run evaluates again at its end (valStep stays behind), so this placeholder never survives.
+  let valLoss: number | null = initialValLoss;
+  let valStep = startStep === 0 ? 0 : -1;
+  const schedule = scheduleOf(config);
+  const tokensPerStep = config.batchSize * config.gradAccum * seqLen;
+  let waitMsTotal = 0;
+  let computeMsTotal = 0;
+  let lastLoss: number | null = null;
+  let lastCheckpoint: string | null = ck?.dir ?? null;
+  let checkpointStep = startStep;
+  const reportPath = path.join(out, 'report.html');
+
+  const checkpoint = async (step: number): Promise<void> => {
+    lastCheckpoint = await saveCheckpoint(
+      out,
+      {
+        step,
+        model: modelConfig,
+        train: { ...config, resume: false, overwrite: false },
+        seed,
+        optimizer: { step: optimizer.step, beta1: config.beta1, beta2: config.beta2, eps: 1e-8, weightDecay: config.weightDecay },
+        loader: stream.position(),
+        initialValLoss,
+        tokenizer: options.tokenizer ?? null,
+        eosId: stream.source.eosId ?? null,
+      },
+      checkpointTensors(model, optimizer),
+      config.keepCheckpoints,
+    );
+    checkpointStep = step;
+    log.info('train.checkpoint', { step, dir: lastCheckpoint });
+    await writeReport(reportPath, `kiln train: ${path.basename(out)}`, summaryFields(step), await readMetrics(metricsPath));
+  };
+  const summaryFields = (step: number): Record<string, unknown> => ({
+    steps: step,
+    final_loss: lastLoss,
+    val_loss: valLoss,
+    initial_val_loss: initialValLoss,
+    tokens_per_s: tokensPerStep * (step - startStep) / Math.max(1e-9, (waitMsTotal + computeMsTotal) / 1000),
+    data_wait_share: waitMsTotal / Math.max(1e-9, waitMsTotal + computeMsTotal),
+    backend: backend.name,
+    params: model.params.count(),
+    arch: modelConfig.arch,
+    d_model: modelConfig.dModel,
+    n_layer: modelConfig.nLayer,
+    n_head: modelConfig.nHead,
+    vocab_size: modelConfig.vocabSize,
+    seq_len: seqLen,
+    batch_size: config.batchSize,
+    grad_accum: config.gradAccum,
+  });
+
+  // Memory per step: the weights and two AdamW moments (3x params), one batch's activations and
+  // gradients (the [B*T, V] logits dominate at large vocabularies), plus the loader's own bounded
+  // prefetch queue; nothing grows with steps (tensors are freed each step, metrics go to disk).
+  let step = startStep;
+  const progress = new TrainProgress(log, startStep, config.steps);
+  try {
+    while (step < config.steps && options.signal?.aborted !== true) {
+      const lr = learningRate(step, schedule);
+      let waitMs = 0;
+      const stepStart = performance.now();
+      const summed = new Map<string, tf.Tensor>();
+      let lossSum = 0;
+      for (let micro = 0; micro < config.gradAccum; micro++) {
+        const waitStart = performance.now();
+        const batch = await stream.next();
+        waitMs += performance.now() - waitStart;
+        const rows = tf.tensor2d(batch.tokens, [batch.batchSize, batch.rowLength], 'int32');
+        const { value, grads } = tf.variableGrads(() => batchLoss(model, rows), model.params.list());
+        rows.dispose();
+        lossSum += value.dataSync()[0]!;
+        value.dispose();
+        // variableGrads keys by the variable's tfjs name; map back to parameter names.
+        for (const spec of model.params.specs) {
+          const g = grads[model.params.get(spec.name).name];
+          if (g === undefined) continue;
+          const previous = summed.get(spec.name);
+          if (previous === undefined) summed.set(spec.name, g);
+          else {
+            summed.set(spec.name, tf.add(previous, g));
+            previous.dispose();
+            g.dispose();
+          }
+        }
+      }
+      if (config.gradAccum > 1) {
+        for (const [name, g] of summed) {
+          summed.set(name, tf.div(g, config.gradAccum));
+          g.dispose();
+        }
+      }
+      const gradNorm = clipByGlobalNorm(summed, config.gradClip);
+      optimizer.apply(summed, lr);
+      for (const g of summed.values()) g.dispose();
+      step += 1;
+      const stepMs = performance.now() - stepStart;
+      const computeMs = stepMs - waitMs;
+      waitMsTotal += waitMs;
+      computeMsTotal += computeMs;
+      lastLoss = lossSum / config.gradAccum;
+      if (!Number.isFinite(lastLoss)) log.warn('train.loss_not_finite', { step, loss: lastLoss });
+      await metrics.write({
+        step,
+        loss: lastLoss,
+        lr,
+        tokens_per_s: tokensPerStep / (stepMs / 1000),
+        data_wait_ms: waitMs,
+        compute_ms: computeMs,
+        grad_norm: gradNorm,
+      });
+      progress.step(step, lastLoss, lr, tokensPerStep / (stepMs / 1000), step === config.steps);
+      if (config.evalEvery > 0 && step % config.evalEvery === 0 && step < config.steps) {
+        valLoss = await runEval(step);
+        valStep = step;
+      }
+      if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && step < config.steps) await checkpoint(step);
+    }
+    // A stop request (SIGTERM) checkpoints at once; the final eval would delay it by a pass over val.
+    if (valStep !== step && options.signal?.aborted !== true) valLoss = await runEval(step);
+    if (checkpointStep !== step) await checkpoint(step);
+  } finally {
+    progress.end();
+    await metrics.close();
+    await stream.source.close();
+  }
+
+  const sample = config.sampleTokens > 0 ? generate(model, [], { maxNewTokens: config.sampleTokens, seed, stopAt: stream.source.eosId }) : undefined;
+  const fields = summaryFields(step);
+  await writeReport(reportPath, `kiln train: ${path.basename(out)}`, fields, await readMetrics(metricsPath));
+  const summary: TrainSummary = {
+    steps: step,
+    final_loss: lastLoss,
+    val_loss: valLoss,
+    val_perplexity: valLoss === null ? null : Math.exp(valLoss),
+    initial_val_loss: initialValLoss,
+    tokens_per_s: fields.tokens_per_s as number,
+    data_wait_share: fields.data_wait_share as number,
+    backend: backend.name,
+    checkpoint: lastCheckpoint,
+    params: model.params.count(),
+    model: modelConfig,
+    steps_run: step - startStep,
+    resumed_from: ck?.manifest.step ?? null,
+    seconds: (performance.now() - started) / 1000,
+    metrics: metricsPath,
+    report: reportPath,
+    ...(sample !== undefined ? { sample } : {}),
+  };
+  log.info('train.done', { ...summary, model: undefined, sample: undefined });
+  optimizer.dispose();
+  model.params.dispose();
+  return summary;
+}
