@@ -140,6 +140,9 @@ export function encodeParquet(columns: readonly ColumnSpec[], rows: readonly Row
   const wasmTable = parquet.Table.fromIPCStream(ipc);
   const props = new parquet.WriterPropertiesBuilder()
     .setCompression(parquet.Compression.ZSTD)
+    // Dictionary pages pay off for repeated values; documents and token lists rarely repeat, and
+    // skipping them cut encoding a 7.5 M-token part from ~500 to ~300 ms (smaller file, too).
+    .setDictionaryEnabled(false)
     .setMaxRowGroupBytes(ROW_GROUP_BYTES)
     .setCreatedBy('kiln')
     .build();

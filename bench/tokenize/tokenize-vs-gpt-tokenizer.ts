@@ -1,0 +1,123 @@
+// bench/tokenize: `kiln tokenize` (whole process, all cores) against gpt-tokenizer's GPT-2
+// encoding on one thread (whole process), side by side on the same ~25 MB of text; alternated,
+// repeated, medians. Also kiln with 1 and 2 encode workers to show scaling.
+// Run: npx tsc -p . && node dist/bench/tokenize/tokenize-vs-gpt-tokenizer.js [MB] [repeats]
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFileSync, readdirSync } from 'node:fs';
+import { encode as gptEncode } from 'gpt-tokenizer/encoding/r50k_base';
+import { EncodePool } from '../../tokenize/encode-pool.js';
+import { loadTokenizer } from '../../tokenize/load.js';
+import { writeBenchCorpus } from './corpus.js';
+import { median, timedProcess, type TimedRun } from './timed-process.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../../..');
+const shared = path.resolve(root, '../shared/data');
+const megabytes = Number(process.argv[2] ?? 25);
+const entry = path.join(root, 'dist/cli/bin.js');
+const repeats = Number(process.argv[3] ?? 3);
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-tokenize-'));
+const input = path.join(work, 'in');
+const bytes = writeBenchCorpus(shared, input, megabytes);
+
+function timed(cmd: string[]): TimedRun {
+  return timedProcess(process.execPath, cmd);
+}
+
+function kiln(workers: number | undefined): { seconds: number; cpu: number; tokens: number } {
+  const out = path.join(work, `out-${workers ?? 'all'}`);
+  rmSync(out, { recursive: true, force: true });
+  const args = [entry, 'tokenize', '--in', input, '--out', out, '--tokenizer', 'gpt2', '--json'];
+  if (workers !== undefined) args.push('--workers', String(workers));
+  const r = timed(args);
+  const summary = JSON.parse(r.stdout) as { stats: { tokens: number } };
+  return { seconds: r.seconds, cpu: r.cpu, tokens: summary.stats.tokens };
+}
+
+function peer(): { seconds: number; cpu: number; tokens: number } {
+  const r = timed([path.join(here, 'gpt-tokenizer-peer.js'), input]);
+  return { seconds: r.seconds, cpu: r.cpu, tokens: (JSON.parse(r.stdout) as { tokens: number }).tokens };
+}
+
+const times: Record<string, number[]> = { peer: [], kiln: [], kiln1: [], kiln2: [] };
+const cpu: Record<string, number[]> = { peer: [], kiln: [], kiln1: [], kiln2: [] };
+const ratios: number[] = [];
+let peerTokens = 0;
+let kilnTokens = 0;
+for (let r = 0; r < repeats; r++) {
+  const p = peer();
+  const k = kiln(undefined);
+  const k1 = kiln(1);
+  const k2 = kiln(2);
+  peerTokens = p.tokens;
+  kilnTokens = k.tokens;
+  if (k1.tokens !== p.tokens || k2.tokens !== p.tokens) throw new Error(`token counts differ: gpt-tokenizer ${p.tokens}, kiln ${k.tokens}/${k1.tokens}/${k2.tokens}`);
+  times.peer.push(p.seconds);
+  times.kiln.push(k.seconds);
+  times.kiln1.push(k1.seconds);
+  times.kiln2.push(k2.seconds);
+  cpu.peer.push(p.cpu);
+  cpu.kiln.push(k.cpu);
+  cpu.kiln1.push(k1.cpu);
+  cpu.kiln2.push(k2.cpu);
+  ratios.push(p.seconds / k.seconds);
+  process.stderr.write(`run ${r + 1}: gpt-tokenizer ${p.seconds.toFixed(2)} s, kiln ${k.seconds.toFixed(2)} s (1 worker ${k1.seconds.toFixed(2)}, 2 workers ${k2.seconds.toFixed(2)})\n`);
+}
+const mb = bytes / 1e6;
+const row = (name: string, s: number[]): string => `| ${name} | ${median(s).toFixed(2)} | ${(mb / median(s)).toFixed(1)} |`;
+const rowCpu = (name: string, key: string): string => `| ${name} | ${median(times[key]).toFixed(2)} | ${(mb / median(times[key])).toFixed(1)} | ${median(cpu[key]).toFixed(2)} |`;
+console.log(`corpus: ${mb.toFixed(1)} MB of text, ${peerTokens} tokens (kiln ${kilnTokens}, equal: ${peerTokens === kilnTokens}); ${os.availableParallelism()} cores; ${repeats} alternated runs, medians`);
+console.log('| run (whole process) | wall s | MB/s | CPU s (user+sys) |\n|---|---|---|---|');
+console.log(rowCpu('gpt-tokenizer r50k_base, 1 thread', 'peer'));
+console.log(rowCpu(`kiln tokenize, all cores (${os.availableParallelism()} workers)`, 'kiln'));
+console.log(rowCpu('kiln tokenize, --workers 1', 'kiln1'));
+console.log(rowCpu('kiln tokenize, --workers 2', 'kiln2'));
+console.log(`\nspeed-up kiln (all cores) over gpt-tokenizer: median of per-run ratios ${median(ratios).toFixed(2)}x (runs: ${ratios.map((x) => x.toFixed(2)).join(', ')})`);
+
+// Encoding only, in this process (no start-up, no Parquet): the encoder itself on all cores
+// (loaded pool, batches of 256K chars) and on one thread, against gpt-tokenizer on one thread.
+const texts: string[] = [];
+for (const name of readdirSync(input).sort()) {
+  for (const line of readFileSync(path.join(input, name), 'utf8').split('\n')) if (line) texts.push((JSON.parse(line) as { text: string }).text);
+}
+const batches: string[][] = [[]];
+let chars = 0;
+for (const t of texts) {
+  batches.at(-1)!.push(t);
+  chars += t.length;
+  if (chars >= 1 << 18) {
+    batches.push([]);
+    chars = 0;
+  }
+}
+const pool = new EncodePool('gpt2');
+await pool.info;
+const single = loadTokenizer('gpt2');
+const enc: Record<string, number[]> = { gpt: [], pool: [], single: [] };
+const encRatios: number[] = [];
+for (let r = 0; r < repeats; r++) {
+  let t0 = performance.now();
+  let gptTokens = 0;
+  for (const t of texts) gptTokens += gptEncode(t).length;
+  enc.gpt.push((performance.now() - t0) / 1000);
+  t0 = performance.now();
+  const results = await Promise.all(batches.map((b) => pool.encode(b)));
+  enc.pool.push((performance.now() - t0) / 1000);
+  const poolTokens = results.flat().reduce((s, ids) => s + ids.length, 0);
+  t0 = performance.now();
+  for (const t of texts) single.encodeSync!(t);
+  enc.single.push((performance.now() - t0) / 1000);
+  if (poolTokens !== gptTokens) throw new Error(`encode-only token counts differ: ${poolTokens} vs ${gptTokens}`);
+  encRatios.push(enc.gpt[r] / enc.pool[r]);
+}
+await pool.close();
+console.log('\n| encode only, in process | seconds | MB/s |\n|---|---|---|');
+console.log(row('gpt-tokenizer r50k_base, 1 thread', enc.gpt));
+console.log(row('kiln BPE, 1 thread', enc.single));
+console.log(row(`kiln EncodePool, ${pool.size} workers`, enc.pool));
+console.log(`\nencode-only speed-up, kiln all cores over gpt-tokenizer 1 thread: ${median(encRatios).toFixed(2)}x (runs: ${encRatios.map((x) => x.toFixed(2)).join(', ')}); kiln 1 thread over gpt-tokenizer: ${(median(enc.gpt) / median(enc.single)).toFixed(2)}x`);
+rmSync(work, { recursive: true, force: true });

@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
+import { runStage } from '../../core/run-stage.js';
+import { BUILTIN_NAMES, isBuiltin } from '../../tokenize/builtin.js';
+import { resolveTokenizerSpec, setEncodeWorkers, tokenizeStage } from '../../tokenize/stage.js';
+import { printJson, printTable } from '../print.js';
+import { stopSignal } from '../stop-signal.js';
+
+interface TokenizeOptions {
+  in: string[];
+  out: string;
+  tokenizer: string;
+  workers?: string;
+  tasks?: string;
+  overwrite?: boolean;
+  json?: boolean;
+}
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${value}"`, { key: flag });
+  return n;
+}
+
+/** `kiln tokenize --in DIR... --out DIR --tokenizer NAME_OR_PATH`. */
+export function register(program: Command): void {
+  program
+    .command('tokenize')
+    .description('tokenize a documents dataset into {id, tokens} rows (exact ids, no BOS/EOS)')
+    .requiredOption('--in <dirs...>', 'input documents datasets, folders, files or globs')
+    .requiredOption('--out <dir>', 'output tokens dataset')
+    .option('--tokenizer <nameOrPath>', 'gpt2 | cl100k_base | o200k_base | path to tokenizer.json or .tiktoken', 'gpt2')
+    .option('--workers <n>', 'encode worker threads (default: one per core)')
+    .option('--tasks <n>', 'number of tasks (default: from the input size)')
+    .option('--overwrite', 'replace an output made with another config')
+    .option('--json', 'print one JSON summary on stdout')
+    .action(async (opts: TokenizeOptions) => {
+      if (!isBuiltin(opts.tokenizer) && !existsSync(opts.tokenizer)) {
+        throw new UsageError(`--tokenizer ${opts.tokenizer}: not one of ${BUILTIN_NAMES.join(', ')} and no such file`, { key: '--tokenizer' });
+      }
+      const workers = positiveInt(opts.workers, '--workers');
+      if (workers !== undefined) setEncodeWorkers(workers);
+      const summary = await runStage(tokenizeStage, {
+        inputs: opts.in,
+        out: opts.out,
+        config: { tokenizer: resolveTokenizerSpec(opts.tokenizer) },
+        tasks: positiveInt(opts.tasks, '--tasks'),
+        overwrite: opts.overwrite,
+        signal: stopSignal(),
+        quiet: opts.json,
+      });
+      if (opts.json) return printJson(summary);
+      printTable(
+        ['stage', 'tasks', 'documents', 'tokens', 'seconds'],
+        [[summary.stage, summary.tasks, summary.stats.documents ?? 0, summary.stats.tokens ?? 0, Number(summary.seconds.toFixed(2))]],
+      );
+    });
+}

@@ -1,0 +1,120 @@
+// A pool of encode workers, one per core by default, each loading the tokenizer once. Batches
+// go to the worker with the least work queued; callers await results in submission order, so
+// output order never depends on which worker finishes first.
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { KilnError } from '../core/errors.js';
+import type { EncodeReply, EncodeRequest } from './encode-worker.js';
+import type { TokenizerInfo } from './tokenizer.js';
+
+interface Pending {
+  resolve(ids: Uint32Array[]): void;
+  reject(err: Error): void;
+  worker: PoolWorker;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  queued: number;
+}
+
+const utf8 = new TextEncoder();
+
+/** Encodes batches of texts on worker threads. */
+export class EncodePool {
+  readonly size: number;
+  readonly info: Promise<TokenizerInfo>;
+  private readonly workers: PoolWorker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private failed?: Error;
+
+  constructor(tokenizer: string, size = os.availableParallelism()) {
+    this.size = Math.max(1, size);
+    let ready!: (info: TokenizerInfo) => void;
+    let notReady!: (err: Error) => void;
+    this.info = new Promise((res, rej) => {
+      ready = res;
+      notReady = rej;
+    });
+    // Never left unhandled: callers that submit work see the same error on their batches.
+    this.info.catch(() => undefined);
+    for (let i = 0; i < this.size; i++) {
+      const w: PoolWorker = { worker: new Worker(new URL('./encode-worker.js', import.meta.url), { workerData: { tokenizer } }), queued: 0 };
+      // Idle workers must not keep the process alive; busy ones are ref'd in `encode`.
+      w.worker.unref();
+      w.worker.on('message', (m: EncodeReply) => {
+        if (m.type === 'ready') ready(m.info);
+        else if (m.type === 'result') this.settle(m.id, undefined, splitIds(m.tokens, m.ends));
+        else if (m.id < 0) this.fail(new KilnError(m.code, m.message), notReady);
+        else this.settle(m.id, new KilnError(m.code, m.message));
+      });
+      w.worker.on('error', (err) => this.fail(new KilnError('KILN_TOKENIZE_WORKER', `encode worker crashed: ${err.message}`), notReady));
+      w.worker.on('exit', (code) => {
+        if (code !== 0) this.fail(new KilnError('KILN_TOKENIZE_WORKER', `encode worker exited with code ${code}`), notReady);
+      });
+      this.workers.push(w);
+    }
+  }
+
+  /** False once a worker failed or the pool was closed. */
+  get healthy(): boolean {
+    return this.failed === undefined;
+  }
+
+  /** Token ids of each text (views into one buffer per batch). */
+  encode(texts: readonly string[]): Promise<Uint32Array[]> {
+    if (this.failed) return Promise.reject(this.failed);
+    // Memory bound: one UTF-8 copy of the batch (at most 3 bytes per UTF-16 unit).
+    let cap = 0;
+    for (const t of texts) cap += t.length * 3;
+    const text = new Uint8Array(cap);
+    const ends = new Uint32Array(texts.length);
+    let at = 0;
+    texts.forEach((t, i) => {
+      at += utf8.encodeInto(t, text.subarray(at)).written;
+      ends[i] = at;
+    });
+    const body = text.slice(0, at);
+    const w = this.workers.reduce((a, b) => (b.queued < a.queued ? b : a));
+    const id = this.nextId++;
+    if (w.queued++ === 0) w.worker.ref();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, worker: w });
+      w.worker.postMessage({ id, text: body, ends } satisfies EncodeRequest, [body.buffer, ends.buffer]);
+    });
+  }
+
+  private settle(id: number, err: Error | undefined, ids?: Uint32Array[]): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    if (--p.worker.queued === 0) p.worker.worker.unref();
+    if (err) p.reject(err);
+    else p.resolve(ids!);
+  }
+
+  private fail(err: Error, notReady: (err: Error) => void): void {
+    if (this.failed) return;
+    this.failed = err;
+    notReady(err);
+    for (const [id] of this.pending) this.settle(id, err);
+    void this.close();
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    this.failed ??= new KilnError('KILN_TOKENIZE_CLOSED', 'encode pool was closed');
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
+
+function splitIds(tokens: Uint32Array, ends: Uint32Array): Uint32Array[] {
+  const out: Uint32Array[] = new Array(ends.length);
+  let from = 0;
+  for (let i = 0; i < ends.length; i++) {
+    out[i] = tokens.subarray(from, ends[i]);
+    from = ends[i];
+  }
+  return out;
+}
