@@ -3,3 +3,4 @@ export * from './core/index.js';
 export * from './shard/index.js';
 export * from './train/index.js';
 export * from './tokenize/index.js';
+export * from './crawl/index.js';

@@ -1,0 +1,49 @@
+/**
+ * Pages/s of kiln's extractor vs @mozilla/readability on linkedom, same decoded pages, one
+ * core, alternating rounds; medians and the ratio. `node dist/bench/extraction/speed.js [rounds]`
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseHTML } from 'linkedom';
+import { Readability } from '@mozilla/readability';
+import { decodeHtml, extractMainText } from '../../crawl/extract/index.js';
+import { loadScrapinghub, loadTrafilatura, sharedDataDir } from './corpus.js';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function timeIt(pages: string[], fn: (html: string) => unknown): number {
+  const t0 = process.hrtime.bigint();
+  for (const p of pages) fn(p);
+  return pages.length / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+const kiln = (html: string): string => extractMainText(html).text;
+const readability = (html: string): string => {
+  const { document } = parseHTML(html);
+  return new Readability(document as unknown as ConstructorParameters<typeof Readability>[0]).parse()?.textContent ?? '';
+};
+
+/** Runs both extractors `rounds` times over the same pages and returns medians and the ratio. */
+export function measureSpeed(dataDir: string, rounds = 3): { pages: number; kiln: number; readability: number; ratio: number } {
+  const pages = [...(loadScrapinghub(dataDir) ?? []), ...(loadTrafilatura(dataDir) ?? [])].map((p) => decodeHtml(p.html));
+  const k: number[] = [];
+  const r: number[] = [];
+  kiln(pages[0]); // warm-up, so the first round does not pay for JIT alone
+  readability(pages[0]);
+  for (let i = 0; i < rounds; i++) {
+    k.push(timeIt(pages, kiln));
+    r.push(timeIt(pages, readability));
+  }
+  const km = median(k);
+  const rm = median(r);
+  return { pages: pages.length, kiln: km, readability: rm, ratio: km / rm };
+}
+
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+  console.log(JSON.stringify(measureSpeed(sharedDataDir(root), Number(process.argv[2] ?? 3))));
+}

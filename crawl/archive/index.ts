@@ -1,0 +1,10 @@
+export { archiveCrawlStage, listWarcFiles, ARCHIVE_COLUMNS } from './archive-stage.js';
+export { archiveCrawlConfig, type ArchiveCrawlConfig } from './config.js';
+export { readWarcRecords, DEFAULT_MAX_BLOCK_BYTES, type WarcRecord, type WarcReadOptions, type WarcResumePoint } from './warc-reader.js';
+export { gunzipMembers, type GzipPiece } from './gzip-members.js';
+export { parseHttpResponse, decodeHttpBody, dechunk, type HttpResponse } from './http-payload.js';
+export { recordText, unbracket, type RecordPage, type RecordOutcome } from './record-text.js';
+export { processPageText, type PageVerdict } from './document-pipeline.js';
+export { openWarcSource, isUrl } from './warc-source.js';
+export { readWarcPathList, COMMON_CRAWL_PREFIX } from './warc-paths.js';
+export { WarcTruncatedError, WarcCorruptError, WarcSourceError } from './errors.js';

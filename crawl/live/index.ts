@@ -1,0 +1,18 @@
+export { liveCrawlConfig, type LiveCrawlConfig } from './config.js';
+export { liveCrawlStage } from './live-crawl-stage.js';
+export { runLiveCrawl, LIVE_CRAWL_COLUMNS, type CrawlCursor } from './live-crawler.js';
+export { reopenForRecrawl } from './recrawl.js';
+export { isBlockedAddress, guardedLookup, PrivateAddressError } from './address-guard.js';
+export { canonicalUrl, urlId, versionedId } from './canonical-url.js';
+export { CrawlStore, type UrlRecord, type PageState } from './crawl-store.js';
+export { HostGate } from './host-gate.js';
+export { extractLinks } from './html-links.js';
+export { createHttpAgent, readBodyCapped, BodyTooLargeError, UnsupportedEncodingError } from './http-client.js';
+export { PageFetcher, type FetchOutcome, type SkipReason } from './page-fetcher.js';
+export { htmlToPlainText } from './plain-text.js';
+export { RobotsCache, parseRobots, type RobotsRules } from './robots.js';
+export { parseSitemap } from './sitemap.js';
+export { backoffMs, parseRetryAfter, isRetryableStatus } from './retry-policy.js';
+export { WarcWriter } from './warc-writer.js';
+export { loadPageFilter, type PageFilter, type LivePageVerdict } from './page-filter.js';
+export { pageText, decodeFallback, loadExtractor } from './page-text.js';

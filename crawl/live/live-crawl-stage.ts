@@ -1,0 +1,16 @@
+// The live crawl as a core stage: one task (a crawl is one frontier), run in the calling
+// thread, its documents committed through the TaskWriter like any other stage's rows.
+import { defineStage } from '../../core/stage.js';
+import { liveCrawlConfig, type LiveCrawlConfig } from './config.js';
+import { LIVE_CRAWL_COLUMNS, runLiveCrawl } from './live-crawler.js';
+
+/** `kiln crawl --url/--seeds/--sitemap`: seed URLs and sitemaps → documents dataset (+ WARC). */
+export const liveCrawlStage = defineStage<LiveCrawlConfig>({
+  name: 'crawl',
+  module: import.meta.url,
+  config: liveCrawlConfig,
+  columns: () => LIVE_CRAWL_COLUMNS,
+  plan: async () => [{ index: 0, inputs: [] }],
+  runTask: runLiveCrawl,
+  inline: true,
+});

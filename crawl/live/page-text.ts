@@ -1,0 +1,61 @@
+// Bytes of a fetched page → text. HTML goes through crawl/extract (charset detection and
+// main-text extraction) when that module loads; otherwise through a plain fallback here
+// (charset from header/meta, tags stripped), so the crawler works on its own.
+import { htmlToPlainText } from './plain-text.js';
+
+/** The slice of crawl/extract the crawler uses. */
+interface Extractor {
+  decodeHtml(bytes: Uint8Array, contentType?: string): string;
+  extractMainText(html: string, opts?: { url?: string }): { text: string; title?: string };
+}
+
+let extractor: Promise<Extractor | null> | undefined;
+
+/** Loads crawl/extract once; null when it is absent or fails to load. */
+export function loadExtractor(): Promise<Extractor | null> {
+  extractor ??= import('../extract/index.js').then(
+    (m) => (typeof m.decodeHtml === 'function' && typeof m.extractMainText === 'function' ? (m as Extractor) : null),
+    () => null,
+  );
+  return extractor;
+}
+
+function charsetLabel(contentType: string | undefined, bytes: Uint8Array): string {
+  const fromHeader = /charset\s*=\s*["']?([\w.:-]+)/i.exec(contentType ?? '')?.[1];
+  if (fromHeader) return fromHeader;
+  // HTML spec: look for <meta charset> in the first 1024 bytes.
+  const head = Buffer.from(bytes.subarray(0, 1024)).toString('latin1');
+  return /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head)?.[1] ?? 'utf-8';
+}
+
+/** Decodes bytes with the declared charset; an unknown or bogus label falls back to UTF-8 (never throws). */
+export function decodeFallback(bytes: Uint8Array, contentType?: string): string {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return new TextDecoder('utf-8').decode(bytes.subarray(3));
+  try {
+    return new TextDecoder(charsetLabel(contentType, bytes)).decode(bytes);
+  } catch {
+    return new TextDecoder('utf-8').decode(bytes);
+  }
+}
+
+/** Decoded HTML source, text and title of a fetched body. */
+export interface PageText {
+  html: string | null;
+  text: string;
+  title?: string;
+}
+
+/** Turns a fetched body into text: HTML through the extractor (or fallback), text/plain decoded as is. */
+export function pageText(ex: Extractor | null, bytes: Uint8Array, mediaType: string, contentTypeHeader: string | undefined, url: string): PageText {
+  if (mediaType === 'text/plain') {
+    const text = decodeFallback(bytes, contentTypeHeader);
+    return { html: null, text: text.replace(/\r\n?/g, '\n').trim() };
+  }
+  if (ex) {
+    const html = ex.decodeHtml(bytes, contentTypeHeader);
+    const { text, title } = ex.extractMainText(html, { url });
+    return title ? { html, text, title } : { html, text };
+  }
+  const html = decodeFallback(bytes, contentTypeHeader);
+  return { html, ...htmlToPlainText(html) };
+}
