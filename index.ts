@@ -4,3 +4,4 @@ export * from './shard/index.js';
 export * from './train/index.js';
 export * from './tokenize/index.js';
 export * from './crawl/index.js';
+export * from './dedupe/index.js';

@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
+import { parseSize } from '../../dedupe/config.js';
+import { runDedupe } from '../../dedupe/dedupe-run.js';
+import { printJson, printTable } from '../print.js';
+import { stopSignal } from '../stop-signal.js';
+
+interface DedupeFlags {
+  in: string[];
+  out: string;
+  index?: string;
+  threshold: string;
+  ngram: string;
+  bands: string;
+  rows: string;
+  exactOnly?: boolean;
+  keep: string;
+  memory: string;
+  clusters?: string;
+  workers?: string;
+  tasks?: string;
+  overwrite?: boolean;
+  keepState?: boolean;
+  json?: boolean;
+}
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${value}"`, { key: flag });
+  return n;
+}
+
+/** `kiln dedupe --in DIR... --out DIR [--index DIR] [--threshold 0.8] ...`. */
+export function register(program: Command): void {
+  program
+    .command('dedupe')
+    .description('remove exact and near-duplicate documents (MinHash + LSH), out of core, optionally against a persistent index')
+    .requiredOption('--in <dirs...>', 'input documents: kiln datasets, folders, Parquet/JSONL files or globs (columns id, text)')
+    .requiredOption('--out <dir>', 'output dataset: the kept documents, all input columns')
+    .option('--index <dir>', 'persistent index: drop documents duplicating earlier runs, then add this run\'s survivors')
+    .option('--threshold <j>', 'estimated Jaccard at which two documents are near duplicates', '0.8')
+    .option('--ngram <n>', 'words per shingle', '5')
+    .option('--bands <n>', 'LSH bands', '14')
+    .option('--rows <n>', 'MinHash values per band', '8')
+    .option('--exact-only', 'only remove exact copies (after case/punctuation/space/NFKC folding)')
+    .option('--keep <which>', 'which member of a cluster survives: first | last (input order)', 'first')
+    .option('--memory <size>', 'memory budget for sorting and clustering, e.g. 1GB, 512MiB', '1GB')
+    .option('--clusters <dir>', 'also write doc id -> cluster, kept, reason for every duplicated document')
+    .option('--workers <n>', 'signature/filter worker threads (default: one per core, at most one per 200 MB of --memory)')
+    .option('--tasks <n>', 'number of tasks (default: from the input size)')
+    .option('--overwrite', 'replace an output made with another config')
+    .option('--keep-state', 'keep signatures and sorted runs under <out>/_kiln/dedupe after success')
+    .option('--json', 'print one JSON summary on stdout')
+    .action(async (f: DedupeFlags) => {
+      const threshold = Number(f.threshold);
+      if (!(threshold > 0 && threshold <= 1)) throw new UsageError(`--threshold must be in (0, 1], got "${f.threshold}"`, { key: '--threshold' });
+      if (f.keep !== 'first' && f.keep !== 'last') throw new UsageError(`--keep must be first or last, got "${f.keep}"`, { key: '--keep' });
+      const memory = parseSize(f.memory);
+      if (memory === undefined || memory < 16e6) throw new UsageError(`--memory must be a size of at least 16MB (e.g. 1GB), got "${f.memory}"`, { key: '--memory' });
+      const summary = await runDedupe({
+        inputs: f.in,
+        out: f.out,
+        config: {
+          threshold,
+          ngram: positiveInt(f.ngram, '--ngram'),
+          bands: positiveInt(f.bands, '--bands'),
+          rows: positiveInt(f.rows, '--rows'),
+          exactOnly: !!f.exactOnly,
+          keep: f.keep,
+          index: f.index ?? null,
+        },
+        memory,
+        clusters: f.clusters,
+        workers: positiveInt(f.workers, '--workers'),
+        tasks: positiveInt(f.tasks, '--tasks'),
+        overwrite: f.overwrite,
+        keepState: f.keepState,
+        signal: stopSignal(),
+        quiet: f.json,
+      });
+      if (f.json) return printJson(summary);
+      printTable(
+        ['documents', 'kept', 'dropped_exact', 'dropped_near', 'seconds'],
+        [[summary.documents, summary.kept, summary.dropped_exact, summary.dropped_near, Number(summary.seconds.toFixed(2))]],
+      );
+      if (summary.stopped) process.stderr.write('kiln: dedupe stopped; run the same command again to resume\n');
+    });
+}
