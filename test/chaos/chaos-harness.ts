@@ -1,0 +1,65 @@
+// Runs a kiln command as a child process, SIGKILLs it at random moments, resumes it, and checks
+// after every completion that the output equals an uninterrupted run's. When a run completes
+// before the wanted number of kills, its output is checked, wiped, and the killing goes on, so
+// every kill is followed by a resume that is checked.
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { rng } from '../core/corpus.js';
+
+export interface ChaosOptions {
+  /** Node arguments of the stage run: a script (often the kiln CLI, `kilnBin`) and its arguments. */
+  args: string[];
+  out: string;
+  /** Kills to land. */
+  kills: number;
+  /** Kill delay range after start, ms. */
+  minDelayMs: number;
+  maxDelayMs: number;
+  seed?: number;
+  /** Compares a completed output with the reference; throws on a difference. */
+  check: () => Promise<void>;
+  env?: Record<string, string>;
+}
+
+export interface ChaosResult {
+  kills: number;
+  completions: number;
+}
+
+/** Runs `node ...args` once; resolves with the exit code (null when killed) and stderr. */
+export function runNode(args: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KILN_LOG: 'silent', ...env } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('exit', (code) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+/** Kills and resumes `args` until `kills` kills landed, checking every completed output. */
+export async function chaos(o: ChaosOptions): Promise<ChaosResult> {
+  const r = rng(o.seed ?? 1);
+  let kills = 0;
+  let completions = 0;
+  for (let attempt = 0; kills < o.kills; attempt++) {
+    if (attempt > o.kills * 6) throw new Error(`only ${kills} of ${o.kills} kills landed in ${attempt} attempts`);
+    const delay = o.minDelayMs + Math.floor(r() * (o.maxDelayMs - o.minDelayMs));
+    const { code, stderr } = await runNode(o.args, o.env, delay);
+    if (code === null) {
+      kills++;
+      continue;
+    }
+    if (code !== 0) throw new Error(`run exited ${code} after ${kills} kills: ${stderr}`);
+    await o.check();
+    completions++;
+    await fs.rm(o.out, { recursive: true, force: true });
+  }
+  const last = await runNode(o.args, o.env);
+  if (last.code !== 0) throw new Error(`final resume exited ${last.code}: ${last.stderr}`);
+  await o.check();
+  return { kills, completions: completions + 1 };
+}

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { readDocuments } from '../../core/input-files.js';
+import { kilnBin, sharedData } from '../core/project-paths.js';
+import { chaos, runNode } from './chaos-harness.js';
+
+async function docs(dir: string): Promise<string[]> {
+  const rows: string[] = [];
+  for await (const d of readDocuments([dir])) rows.push(`${d.id}\t${d.warc_file}\t${d.warc_offset}\t${d.text.length}`);
+  return rows.sort();
+}
+
+test('WARC ingestion survives 10 SIGKILLs: same documents as an uninterrupted run', { timeout: 600_000 }, async (t) => {
+  const source = path.join(sharedData, 'warc');
+  if (!(await fs.stat(source).catch(() => undefined))) return t.skip(`${source} absent: WARC chaos test skipped`);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-chaos-warc-'));
+  const files: string[] = [];
+  for (const [i, rel] of ['pywb/iana.warc.gz', 'resiliparse/warcfile.warc.gz', 'dolma/sample-0000.warc.gz', 'ukwa/BL-20140325121225068-00000-32090~opera~8443.warc.gz'].entries()) {
+    for (let copy = 0; copy < 2; copy++) {
+      const f = path.join(dir, `in-${i}-${copy}.warc.gz`);
+      await fs.copyFile(path.join(source, rel), f);
+      files.push(f);
+    }
+  }
+  const args = (out: string) => [kilnBin, 'crawl', '--warc', ...files, '--out', out, '--no-filter'];
+  const reference = path.join(dir, 'reference');
+  const ref = await runNode(args(reference));
+  assert.equal(ref.code, 0, ref.stderr);
+  const want = await docs(reference);
+  assert.ok(want.length > 50, `reference has ${want.length} documents`);
+  assert.equal(new Set(want).size, want.length);
+  const out = path.join(dir, 'out');
+  const r = await chaos({ args: args(out), out, kills: 10, minDelayMs: 250, maxDelayMs: 1500, seed: 8, check: async () => assert.deepEqual(await docs(out), want) });
+  assert.equal(r.kills, 10);
+  process.stdout.write(`# WARC chaos: ${r.kills} kills, ${r.completions} checked completions, ${want.length} documents\n`);
+});
