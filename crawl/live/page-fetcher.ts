@@ -219,7 +219,7 @@ export class PageFetcher {
             return { kind: 'page', url: current, status, headers: res.headers, contentType: type, body: bytes, truncated, attempts: 1 };
           } catch (err) {
             if (err instanceof BodyTooLargeError) return { kind: 'skipped', reason: 'too_large', url: current, status };
-            if (errorCode(err) === 'KILN_CRAWL_ENCODING' || (err as { code?: string }).code?.startsWith('Z_')) {
+            if (errorCode(err) === 'KILN_CRAWL_ENCODING' || String((err as { code?: unknown }).code ?? '').startsWith('Z_')) {
               return { kind: 'skipped', reason: 'encoding', url: current, status, detail: (err as Error).message };
             }
             return this.networkFailure(current, err, signal);
