@@ -5,3 +5,4 @@ export * from './train/index.js';
 export * from './tokenize/index.js';
 export * from './crawl/index.js';
 export * from './dedupe/index.js';
+export * from './pipelines/index.js';

@@ -11,9 +11,11 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (target: string, opts: { json?: boolean }) => {
       if (/\.ya?ml$/.test(target)) {
-        const pipelines = '../../pipelines/index.js';
-        const { pipelineStatus } = (await import(pipelines)) as { pipelineStatus: (file: string) => Promise<unknown> };
-        return printJson(await pipelineStatus(target));
+        const { pipelineStatus, formatPipelineStatus } = await import('../../pipelines/index.js');
+        const status = await pipelineStatus(target);
+        if (opts.json) return printJson(status);
+        process.stdout.write(formatPipelineStatus(status) + '\n');
+        return;
       }
       const s = await datasetStatus(target);
       if (opts.json) return printJson(s);

@@ -1,0 +1,18 @@
+export { PipelineFile, SlurmSettings, StageEntry, RUNNER_KEYS } from './pipeline-file.js';
+export { loadPipeline, parsePipeline, type Pipeline, type PipelineStage } from './load-pipeline.js';
+export { builtinRegistry, createRegistry, loadStageModule, type AnyStage, type StageRegistry } from './stage-registry.js';
+export { planPipeline, describePlan, INCREMENTAL_STATE, type PipelinePlan, type PlannedStage } from './pipeline-plan.js';
+export { runPipeline, lockPath, type RunPipelineOptions, type PipelineRunResult } from './runner.js';
+export { runPipelineTask, type PipelineTaskOptions } from './pipeline-task.js';
+export { pipelineStatus, formatPipelineStatus, type PipelineStatus } from './pipeline-status.js';
+export { schedulePipeline, parseCron, type ScheduleOptions } from './scheduler.js';
+export { acquireLock, PipelineLockedError, type LockOwner, type PipelineLock } from './lock.js';
+export { formatStageTable, type StageReport, type TaskFailure } from './stage-report.js';
+export { readRunRecords, type RunRecord } from './run-log.js';
+export { runLocal } from './executors/local.js';
+export { runSlurm, SlurmJobFailedError } from './executors/slurm.js';
+export { shellQuote } from './executors/shell-quote.js';
+export { defineCompositeStage, isComposite, type CompositeStage, type CompositeRunOptions, type CompositeSummary } from './composite-stage.js';
+export { startDemoSite, type DemoSite, type DemoSiteOptions } from './examples/demo-site.js';
+export { runQuickstart, QUICKSTART_YAML, type QuickstartOptions, type QuickstartResult } from './examples/quickstart.js';
+export { lengthFilter } from './examples/length-filter.js';

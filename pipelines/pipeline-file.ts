@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/** Keys of a stage entry that the runner reads; every other key is the stage's own config. */
+export const RUNNER_KEYS = ['stage', 'module', 'export', 'tasks', 'inputs'] as const;
+
+/** Slurm settings of a pipeline (`slurm:` block); each maps to one sbatch flag. */
+export const SlurmSettings = z.strictObject({
+  partition: z.string().min(1).optional(),
+  account: z.string().min(1).optional(),
+  cpus_per_task: z.int().positive().optional(),
+  mem: z.string().regex(/^\d+[KMGT]?$/, 'a Slurm memory size such as 4G').optional(),
+  time: z.string().regex(/^[0-9:-]+$/, 'a Slurm time such as 1:00:00').optional(),
+  /** Array elements of one stage running at once (`--array=0-(N-1)%P`). */
+  parallelism: z.int().positive().default(8),
+  /** Task count of stages that do not set `tasks:`, fixed at submit time (later stages' inputs do not exist yet). */
+  tasks: z.int().positive().default(4),
+  /** Further sbatch arguments, passed as separate argv entries (never through a shell). */
+  extra_args: z.array(z.string()).default([]),
+  /** Command that starts kiln on the compute nodes; defaults to this node binary + this CLI. */
+  kiln: z.array(z.string().min(1)).min(1).optional(),
+  /** Seconds between squeue polls while `kiln run` waits for the jobs. */
+  poll_seconds: z.number().positive().default(2),
+});
+export type SlurmSettings = z.infer<typeof SlurmSettings>;
+
+/** One entry under `stages:` before the stage's own schema sees it. */
+export const StageEntry = z.looseObject({
+  /** Registered stage to run, when the entry's key is not its name (e.g. two dedupe passes). */
+  stage: z.string().min(1).optional(),
+  /** A custom stage module (path relative to the pipeline file) and the export holding the stage. */
+  module: z.string().min(1).optional(),
+  export: z.string().min(1).optional(),
+  /** Task count for this stage (default: the stage's own plan locally, `slurm.tasks` on Slurm). */
+  tasks: z.int().positive().optional(),
+  /** Input datasets or files of this stage instead of the previous stage's output. */
+  inputs: z.array(z.string().min(1)).optional(),
+});
+export type StageEntry = z.infer<typeof StageEntry>;
+
+/** The pipeline file (DESIGN.md, "Pipeline file"). */
+export const PipelineFile = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash, underscore'),
+  workdir: z.string().min(1),
+  incremental: z.boolean().default(false),
+  schedule: z.string().min(1).optional(),
+  executor: z.enum(['local', 'slurm']).default('local'),
+  /** Worker threads per stage locally (default: one per core). */
+  workers: z.int().positive().optional(),
+  slurm: SlurmSettings.optional(),
+  stages: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a stage name'), z.union([StageEntry, z.null()]))
+    .refine((s) => Object.keys(s).length > 0, 'at least one stage'),
+});
+export type PipelineFile = z.infer<typeof PipelineFile>;
