@@ -5,10 +5,21 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { KilnError } from '../core/errors.js';
 import type { EncodeReply, EncodeRequest } from './encode-worker.js';
+import { JsonlBatchError } from './jsonl-documents.js';
 import type { TokenizerInfo } from './tokenizer.js';
 
+type Result = Extract<EncodeReply, { type: 'result' }>;
+
+/** Documents a worker parsed from JSONL lines and their token ids. */
+export interface JsonlEncoded {
+  ids: string[];
+  tokens: Uint32Array[];
+  /** Lines the batch spanned, blank ones included. */
+  lines: number;
+}
+
 interface Pending {
-  resolve(ids: Uint32Array[]): void;
+  resolve(result: Result): void;
   reject(err: Error): void;
   worker: PoolWorker;
 }
@@ -40,14 +51,16 @@ export class EncodePool {
     // Never left unhandled: callers that submit work see the same error on their batches.
     this.info.catch(() => undefined);
     for (let i = 0; i < this.size; i++) {
-      const w: PoolWorker = { worker: new Worker(new URL('./encode-worker.js', import.meta.url), { workerData: { tokenizer } }), queued: 0 };
-      // Idle workers must not keep the process alive; busy ones are ref'd in `encode`.
-      w.worker.unref();
+      // Loading counts as one queued job: a loading worker keeps the process alive, so awaiting
+      // `info` alone (with no batch sent yet) cannot end the process early.
+      const w: PoolWorker = { worker: new Worker(new URL('./encode-worker.js', import.meta.url), { workerData: { tokenizer } }), queued: 1 };
       w.worker.on('message', (m: EncodeReply) => {
-        if (m.type === 'ready') ready(m.info);
-        else if (m.type === 'result') this.settle(m.id, undefined, splitIds(m.tokens, m.ends));
+        if (m.type === 'ready') {
+          ready(m.info);
+          this.release(w);
+        } else if (m.type === 'result') this.settle(m.id, undefined, m);
         else if (m.id < 0) this.fail(new KilnError(m.code, m.message), notReady);
-        else this.settle(m.id, new KilnError(m.code, m.message));
+        else this.settle(m.id, m.line !== undefined ? new JsonlBatchError(m.message, m.line, m.key) : new KilnError(m.code, m.message));
       });
       w.worker.on('error', (err) => this.fail(new KilnError('KILN_TOKENIZE_WORKER', `encode worker crashed: ${err.message}`), notReady));
       w.worker.on('exit', (code) => {
@@ -63,8 +76,8 @@ export class EncodePool {
   }
 
   /** Token ids of each text (views into one buffer per batch). */
-  encode(texts: readonly string[]): Promise<Uint32Array[]> {
-    if (this.failed) return Promise.reject(this.failed);
+  async encode(texts: readonly string[]): Promise<Uint32Array[]> {
+    if (this.failed) throw this.failed;
     // Memory bound: one UTF-8 copy of the batch (at most 3 bytes per UTF-16 unit).
     let cap = 0;
     for (const t of texts) cap += t.length * 3;
@@ -75,23 +88,45 @@ export class EncodePool {
       at += utf8.encodeInto(t, text.subarray(at)).written;
       ends[i] = at;
     });
-    const body = text.slice(0, at);
+    const r = await this.send(text.slice(0, at), ends);
+    return splitIds(r.tokens, r.ends);
+  }
+
+  /**
+   * Parses whole JSONL lines (`lines` is transferred, not copied) into documents on a worker
+   * and encodes their `textField`; a bad line rejects with a JsonlBatchError.
+   */
+  async encodeJsonl(lines: Uint8Array, idField: string, textField: string): Promise<JsonlEncoded> {
+    if (this.failed) throw this.failed;
+    const r = await this.send(lines, new Uint32Array(0), { idField, textField });
+    return { ids: r.ids!, tokens: splitIds(r.tokens, r.ends), lines: r.lines! };
+  }
+
+  private send(body: Uint8Array, ends: Uint32Array, jsonl?: EncodeRequest['jsonl']): Promise<Result> {
     const w = this.workers.reduce((a, b) => (b.queued < a.queued ? b : a));
     const id = this.nextId++;
     if (w.queued++ === 0) w.worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: w });
-      w.worker.postMessage({ id, text: body, ends } satisfies EncodeRequest, [body.buffer, ends.buffer]);
+      const transfer = [body.buffer as ArrayBuffer, ends.buffer as ArrayBuffer];
+      w.worker.postMessage({ id, text: body, ends, jsonl } satisfies EncodeRequest, transfer);
     });
   }
 
-  private settle(id: number, err: Error | undefined, ids?: Uint32Array[]): void {
+  private settle(id: number, err: Error | undefined, result?: Result): void {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
-    if (--p.worker.queued === 0) p.worker.worker.unref();
+    this.release(p.worker);
     if (err) p.reject(err);
-    else p.resolve(ids!);
+    else p.resolve(result!);
+  }
+
+  /** One job of `w` is done; an idle worker must not keep the process alive. */
+  private release(w: PoolWorker): void {
+    // unref() also unrefs the worker's port, which each 'message' listener added refs again
+    // (nodejs/node#53036): calling it here, after the listeners, is what lets the process exit.
+    if (--w.queued === 0) w.worker.unref();
   }
 
   private fail(err: Error, notReady: (err: Error) => void): void {

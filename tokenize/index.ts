@@ -9,7 +9,8 @@ export { CL100K_PATTERN, GPT2_PATTERN, O200K_PATTERN, regexSplitter, withUnicode
 export { readTiktokenFile, specFromRanks } from './rank-table.js';
 export { splitAtWhitespace } from './long-text.js';
 export { EncodePool } from './encode-pool.js';
-export { closeEncodePool, resolveTokenizerSpec, setEncodeWorkers, TOKENS_COLUMNS, tokenizeConfigSchema, tokenizeStage, type TokenizeConfig } from './stage.js';
+export { closeEncodePool, resolveTokenizerSpec, setEncodeWorkers } from './shared-pool.js';
+export { TOKENS_COLUMNS, tokenizeConfigSchema, tokenizeStage, type TokenizeConfig } from './stage.js';
 export { readTokenizerInfo, recordTokenizer, tokenizerCopyPath, tokenizerInfoPath } from './tokenizer-record.js';
 export { countPieces, trainByteLevelBpe, type BpeTrainOptions, type TrainedBpe } from './bpe-trainer.js';
 export { toTokenizerJson } from './tokenizer-json.js';

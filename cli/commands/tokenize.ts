@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { runStage } from '../../core/run-stage.js';
 import { BUILTIN_NAMES, isBuiltin } from '../../tokenize/builtin.js';
-import { resolveTokenizerSpec, setEncodeWorkers, tokenizeStage } from '../../tokenize/stage.js';
+import { poolFor, resolveTokenizerSpec, setEncodeWorkers } from '../../tokenize/shared-pool.js';
 import { printJson, printTable } from '../print.js';
 import { stopSignal } from '../stop-signal.js';
 
@@ -42,10 +41,15 @@ export function register(program: Command): void {
       }
       const workers = positiveInt(opts.workers, '--workers');
       if (workers !== undefined) setEncodeWorkers(workers);
+      const tokenizer = resolveTokenizerSpec(opts.tokenizer);
+      // Start the encode workers before loading the runner and the stage (Arrow, parquet-wasm,
+      // zod: ~0.3 s): they load the tokenizer meanwhile, and the stage reuses this pool.
+      poolFor(tokenizer);
+      const [{ runStage }, { tokenizeStage }] = await Promise.all([import('../../core/run-stage.js'), import('../../tokenize/stage.js')]);
       const summary = await runStage(tokenizeStage, {
         inputs: opts.in,
         out: opts.out,
-        config: { tokenizer: resolveTokenizerSpec(opts.tokenizer) },
+        config: { tokenizer },
         tasks: positiveInt(opts.tasks, '--tasks'),
         overwrite: opts.overwrite,
         signal: stopSignal(),
