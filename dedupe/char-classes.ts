@@ -1,7 +1,7 @@
 // Per-code-unit lookup tables for the Basic Multilingual Plane, built once per thread (~20 ms),
 // so the word scanner classifies and case-folds each character with two array reads instead of
 // a Unicode regex per character (a \p{L}\p{N} regex over the whole text measured ~2x slower,
-// Intl.Segmenter ~10x slower; see bench/results/dedupe.md).
+// Intl.Segmenter ~10x slower; see bench/RESULTS.md, dedupe).
 
 /** Not part of a word: whitespace, punctuation, symbols, controls. */
 export const SEPARATOR = 0;
