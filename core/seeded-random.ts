@@ -2,7 +2,8 @@
 // loader (epoch order): both must give the same answer on every machine and Node version, so
 // nothing here touches Math.random.
 
-function fmix32(h: number): number {
+/** Murmur3's 32-bit finaliser: a bijection on 32 bits with full avalanche. */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -5,17 +5,10 @@
 //    (a collision between distinct shingles is ~2^-64, not 2^-32 as with one lane);
 //  - permutation k of shingle (a, b) is fmix32(a + k*b) (double hashing; deps.md §4 measured
 //    the same Jaccard error as independent seeds at 1.3x the speed). Minima are 32-bit.
+import { fmix32 } from '../core/seeded-random.js';
 import { CHAR_CLASS, LOWER, SEPARATOR, STANDALONE, WORD, classifyAstral } from './char-classes.js';
 
-/** Murmur3's 32-bit finaliser: a bijection on 32 bits with full avalanche. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+export { fmix32 };
 
 /** Settings of a MinHash signature. */
 export interface MinHashParams {

@@ -10,19 +10,12 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../../core/log.js';
 import { parseSize } from '../../dedupe/config.js';
 import { runDedupe } from '../../dedupe/dedupe-run.js';
+import { seededRandom } from '../../core/seeded-random.js';
 
 const FILE_BYTES = 128e6;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (core/seeded-random.ts), so every run sees the same corpus. */
+const rng = seededRandom;
 
 /**
  * Writes `files` JSONL files of ~128 MB: 1-5 KB documents, ~5% exact and ~5% near copies of

@@ -2,18 +2,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { seededRandom } from '../../core/seeded-random.js';
 
-/** A tiny seeded PRNG (mulberry32) so generated corpora are the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (core/seeded-random.ts), so every run sees the same corpus. */
+export const rng = seededRandom;
 
 const WORDS = 'the of and to in is was for on that with as by at from his her it an were are which this be or had not but their has have one all its new more after first also two over years than other who been some into most time only when where about there many can states such later people used these between under both made city during including up may well'.split(' ');
 

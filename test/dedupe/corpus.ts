@@ -4,18 +4,10 @@
 // computed exactly on word 5-gram sets with the same word definition the dedupe uses.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { seededRandom } from '../../core/seeded-random.js';
 
-/** A small seeded PRNG (mulberry32), so every test run sees the same corpus. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (core/seeded-random.ts), so every run sees the same corpus. */
+export const rng = seededRandom;
 
 /** Words of a text as the dedupe sees them (lower-cased letter/digit runs). */
 export function words(text: string): string[] {
