@@ -24,8 +24,21 @@ function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
-/** Renders report.html: a summary table, the loss curve (train + val) and the throughput chart. */
-export function renderReport(title: string, summary: Record<string, unknown>, records: MetricsRecord[]): string {
+/** An extra table of a report (e.g. the dataset statistics of the pipeline that fed the run). */
+export interface ReportTable {
+  title: string;
+  header: string[];
+  rows: (string | number)[][];
+}
+
+function renderTable(t: ReportTable): string {
+  const head = t.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = t.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(String(c))}</td>`).join('')}</tr>`).join('');
+  return `<h2>${escapeHtml(t.title)}</h2><table><tr>${head}</tr>${body}</table>`;
+}
+
+/** Renders report.html: a summary table, extra tables, the loss curve (train + val) and the throughput chart. */
+export function renderReport(title: string, summary: Record<string, unknown>, records: MetricsRecord[], tables: ReportTable[] = []): string {
   const steps = records.filter(isStepRecord);
   const evals = records.filter((r) => !isStepRecord(r));
   // uPlot wants aligned columns; val loss is sparse, so it is null between evals.
@@ -49,6 +62,7 @@ th,td{padding:2px 10px;border-bottom:1px solid #ddd;text-align:left}h2{margin-to
 <script>${js}</script></head><body>
 <h1>${escapeHtml(title)}</h1>
 <table>${rows}</table>
+${tables.map(renderTable).join('\n')}
 <h2>Loss</h2><div id="loss"></div>
 <h2>Throughput</h2><div id="speed"></div>
 <script>
@@ -71,6 +85,6 @@ new uPlot({ width, height: 300, scales: { x: { time: false }, ms: {} },
 }
 
 /** Writes report.html atomically (it is rewritten at each checkpoint, so it can be watched). */
-export async function writeReport(file: string, title: string, summary: Record<string, unknown>, records: MetricsRecord[]): Promise<void> {
-  await writeFileAtomic(file, renderReport(title, summary, records));
+export async function writeReport(file: string, title: string, summary: Record<string, unknown>, records: MetricsRecord[], tables: ReportTable[] = []): Promise<void> {
+  await writeFileAtomic(file, renderReport(title, summary, records, tables));
 }

@@ -9,6 +9,7 @@ import type { Logger } from '../../core/log.js';
 import { runPipeline } from '../runner.js';
 import { builtinRegistry } from '../stage-registry.js';
 import type { StageReport } from '../stage-report.js';
+import { readMetrics, writeReport, type ReportTable } from '../../train/index.js';
 import { startDemoSite, type DemoSite } from './demo-site.js';
 
 /** The pipeline file the quickstart runs (in the source tree: it ships beside the code). */
@@ -54,6 +55,29 @@ async function serve(dir: string): Promise<{ site: DemoSite; changedPort: boolea
   return { site, changedPort: previous !== undefined && previous.port !== site.port };
 }
 
+/** The dataset statistics of every stage: what came in, what went out, and why documents were dropped. */
+function datasetTable(reports: StageReport[]): ReportTable {
+  const rows = reports.map((r) => {
+    const dropped = Object.entries(r.stats)
+      .filter(([k, v]) => k.startsWith('dropped_') && v > 0)
+      .map(([k, v]) => `${k.slice('dropped_'.length)} ${v}`)
+      .join(', ');
+    return [r.key, r.status, r.docsIn ?? '-', r.stage === 'train' ? '-' : r.docsOut, r.tokens ?? '-', r.bytes, dropped || '-'];
+  });
+  return { title: 'Dataset', header: ['stage', 'status', 'docs in', 'docs out', 'tokens', 'bytes', 'dropped (reason count)'], rows };
+}
+
+/** Writes `dir/report.html`: the dataset statistics and the training run's loss and throughput curves. */
+async function writeQuickstartReport(dir: string, reports: StageReport[]): Promise<string | undefined> {
+  const train = reports.find((r) => r.stage === 'train');
+  const metrics = train?.extra?.metrics;
+  if (typeof metrics !== 'string') return typeof train?.extra?.report === 'string' ? train.extra.report : undefined;
+  const summary = Object.fromEntries(Object.entries(train!.extra!).filter(([, v]) => typeof v !== 'object'));
+  const file = path.join(dir, 'report.html');
+  await writeReport(file, 'kiln quickstart', summary, await readMetrics(metrics), [datasetTable(reports)]);
+  return file;
+}
+
 /** Serves the demo site and runs the quickstart pipeline in `dir`; a second call skips what is done. */
 export async function runQuickstart(options: QuickstartOptions): Promise<QuickstartResult> {
   const started = Date.now();
@@ -75,8 +99,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
     const pipelineFile = path.join(dir, 'pipeline.yaml');
     await fs.writeFile(pipelineFile, `# written by kiln quickstart from ${QUICKSTART_YAML}\n${stringify(doc)}`);
     const result = await runPipeline(pipelineFile, { registry, signal: options.signal, log: options.log, quiet: options.quiet, overwrite: changedPort, wait: true });
-    const train = result.reports.find((r) => r.stage === 'train');
-    const report = typeof train?.extra?.report === 'string' ? train.extra.report : undefined;
+    const report = await writeQuickstartReport(dir, result.reports);
     return { dir, pipelineFile, site: site.url, missing, reports: result.reports, report, seconds: (Date.now() - started) / 1000 };
   } finally {
     await site.close();
