@@ -17,7 +17,8 @@ const only = process.argv.slice(2);
 const files = find('dist/test').filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
 const args = ['--test', '--test-concurrency=2', '--experimental-test-coverage', ...files];
 const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KILN_LOG: process.env.KILN_LOG ?? 'silent' } });
-const totals = { pass: 0, fail: 0, skipped: 0 };
+const totals = { tests: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0 };
+let coverageBroken = false;
 let tail = '';
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
@@ -25,11 +26,20 @@ child.stdout.on('data', (chunk) => {
   const lines = tail.split('\n');
   tail = lines.pop();
   for (const line of lines) {
-    const m = /^# (pass|fail|skipped) (\d+)$/.exec(line);
+    const m = /^# (tests|pass|fail|cancelled|skipped) (\d+)$/.exec(line);
     if (m) totals[m[1]] = Number(m[2]);
+    if (line.startsWith('# Warning: Could not report code coverage')) coverageBroken = true;
   }
 });
 child.on('exit', (code) => {
+  // Tests SIGKILL child processes on purpose; one killed while writing its V8 coverage file
+  // leaves truncated JSON, and the runner then exits 1 although every test passed. A broken
+  // coverage report is reported, not counted as a test failure.
+  const allPassed = totals.tests > 0 && totals.fail === 0 && totals.cancelled === 0;
+  if (code !== 0 && allPassed && coverageBroken) {
+    process.stdout.write('\nnote: the coverage report could not be built (a killed child left a truncated coverage file); all tests passed\n');
+    code = 0;
+  }
   process.stdout.write(`\n${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped\n`);
   process.exit(code ?? 1);
 });

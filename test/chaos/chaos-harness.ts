@@ -29,7 +29,10 @@ export interface ChaosResult {
 /** Runs `node ...args` once; resolves with the exit code (null when killed) and stderr. */
 export function runNode(args: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KILN_LOG: 'silent', ...env } });
+    // No V8 coverage for children killed on purpose: a kill mid-write leaves a truncated file.
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, KILN_LOG: 'silent', ...env };
+    delete childEnv.NODE_V8_COVERAGE;
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
