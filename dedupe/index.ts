@@ -17,3 +17,4 @@ export * from './dedupe-stage.js';
 export * from './clusters-stage.js';
 export * from './dedupe-run.js';
 export * from './index-lock.js';
+export * from './exact-jaccard.js';

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MinHasher, estimatedJaccard } from '../../dedupe/minhash.js';
 import { bandKeys } from '../../dedupe/lsh.js';
+import { exactJaccard } from '../../dedupe/exact-jaccard.js';
 
 interface Pair {
   label: number | null;
@@ -21,25 +22,6 @@ interface Pair {
   second_doc: string;
 }
 
-function words(t: string): string[] {
-  return t.toLowerCase().match(/[\p{L}\p{N}\p{M}]+/gu) ?? [];
-}
-
-function trueJaccard(a: string, b: string, n: number): number {
-  const sh = (t: string): Set<string> => {
-    const w = words(t);
-    const s = new Set<string>();
-    if (w.length < n) s.add(w.join(' '));
-    else for (let i = 0; i + n <= w.length; i++) s.add(w.slice(i, i + n).join(' '));
-    return s;
-  };
-  const A = sh(a);
-  const B = sh(b);
-  let inter = 0;
-  for (const x of A) if (B.has(x)) inter++;
-  const union = A.size + B.size - inter;
-  return union === 0 ? 1 : inter / union;
-}
 
 const { values } = parseArgs({ options: { report: { type: 'string' } } });
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -64,7 +46,7 @@ const scored = pairs.map((p) => {
   bandKeys(b, { bands, rows }, kb);
   let shared = false;
   for (let i = 0; i < bands; i++) if (ka[2 * i] === kb[2 * i] && ka[2 * i + 1] === kb[2 * i + 1]) shared = true;
-  return { dup: p.label! >= 2, est: estimatedJaccard(a, b), shared, truth: trueJaccard(p.first_doc, p.second_doc, 5), s3: p.s3 };
+  return { dup: p.label! >= 2, est: estimatedJaccard(a, b), shared, truth: exactJaccard(p.first_doc, p.second_doc, 5), s3: p.s3 };
 });
 const positives = scored.filter((s) => s.dup).length;
 const lines = [

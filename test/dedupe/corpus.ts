@@ -5,30 +5,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { seededRandom } from '../../core/seeded-random.js';
+import { exactJaccard as trueJaccard, referenceWords as words } from '../../dedupe/exact-jaccard.js';
 
 /** The project's seeded generator (core/seeded-random.ts), so every run sees the same corpus. */
 export const rng = seededRandom;
 
-/** Words of a text as the dedupe sees them (lower-cased letter/digit runs). */
-export function words(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}\p{M}]+/gu) ?? [];
-}
+/** Words as the dedupe measures them, and the exact Jaccard MinHash estimates (dedupe/exact-jaccard.ts). */
+export { trueJaccard, words };
 
-/** Exact Jaccard of two texts' word n-gram sets. */
-export function trueJaccard(a: string, b: string, n = 5): number {
-  const sh = (t: string): Set<string> => {
-    const w = words(t);
-    const s = new Set<string>();
-    if (w.length < n) s.add(w.join(' '));
-    else for (let i = 0; i + n <= w.length; i++) s.add(w.slice(i, i + n).join(' '));
-    return s;
-  };
-  const A = sh(a);
-  const B = sh(b);
-  let inter = 0;
-  for (const x of A) if (B.has(x)) inter++;
-  return inter / (A.size + B.size - inter);
-}
 
 export interface CorpusDoc {
   id: string;
