@@ -12,7 +12,7 @@ import { rng, writeJsonlCorpus } from './corpus.js';
 const runner = path.join(path.dirname(fileURLToPath(import.meta.url)), 'toy-run.js');
 
 function start(out: string, inputs: string[]): { done: Promise<number | null>; kill: () => void } {
-  const child = spawn(process.execPath, [runner, out, '2', '15', ...inputs], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KILN_LOG: 'silent' } });
+  const child = spawn(process.execPath, [runner, out, '2', '15', ...inputs], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_V8_COVERAGE: undefined, KILN_LOG: 'silent' } });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const done = new Promise<number | null>((resolve) => child.on('exit', (code) => {
@@ -65,7 +65,7 @@ test('SIGTERM stops cleanly after the current commit; a rerun completes the same
   const reference = path.join(dir, 'reference');
   assert.equal(await start(reference, inputs).done, 0);
   const out = path.join(dir, 'out');
-  const child = spawn(process.execPath, [runner, out, '2', '15', ...inputs], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KILN_LOG: 'silent' } });
+  const child = spawn(process.execPath, [runner, out, '2', '15', ...inputs], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_V8_COVERAGE: undefined, KILN_LOG: 'silent' } });
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
   // Wait for the first commit: by then the stop handler is installed and work is under way.

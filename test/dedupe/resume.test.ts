@@ -20,7 +20,7 @@ interface Kill {
 function runChild(inputs: string[], out: string, index: string, kill?: Kill): { signal: NodeJS.Signals | null; status: number | null; result?: { kept: number; marks: Record<string, number> } } {
   // A tiny budget splits the sorted runs into several chunks, so a kill can land between them.
   const spec = { inputs, out, index, memory: 3e5, kill };
-  const r = spawnSync(process.execPath, [child], { env: { ...process.env, KILN_DEDUPE_CHILD: JSON.stringify(spec), KILN_LOG: '' }, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [child], { env: { ...process.env, NODE_V8_COVERAGE: undefined, KILN_DEDUPE_CHILD: JSON.stringify(spec), KILN_LOG: '' }, encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0 && r.signal !== 'SIGKILL') throw new Error(`child failed (${r.status ?? r.signal}): ${r.stderr}`);
   return { signal: r.signal, status: r.status, result: r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').at(-1)!) : undefined };
 }

@@ -147,7 +147,7 @@ test('SIGKILL during a run, then rerun, gives the same shards as an uninterrupte
   await runShard(cfg(ref));
   const out = path.join(root, 'out');
   for (const waitFor of ['buckets', 'pack-train.json']) {
-    const child = spawn(process.execPath, [path.join(here, 'shard-child.js'), JSON.stringify(cfg(out))], { stdio: 'ignore', env: { ...process.env, KILN_LOG: 'silent' } });
+    const child = spawn(process.execPath, [path.join(here, 'shard-child.js'), JSON.stringify(cfg(out))], { stdio: 'ignore', env: { ...process.env, NODE_V8_COVERAGE: undefined, KILN_LOG: 'silent' } });
     const genDir = path.join(out, '_kiln', 'shard', 'gen-0000');
     const deadline = Date.now() + 30_000;
     while (!existsSync(path.join(genDir, waitFor)) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));

@@ -99,7 +99,7 @@ test('SIGKILL mid-run + resume gives the same tokens dataset as an uninterrupted
   const child = path.join(projectRoot, 'dist/test/tokenize/tokenize-child.js');
   const runChild = (out: string, killWhen?: () => boolean): Promise<'killed' | 'done'> =>
     new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, [child, input, out], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const p = spawn(process.execPath, [child, input, out], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_V8_COVERAGE: undefined } });
       let timer: NodeJS.Timeout | undefined;
       if (killWhen) {
         timer = setInterval(() => {

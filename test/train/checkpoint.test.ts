@@ -95,7 +95,7 @@ test('SIGKILL at random moments of a run that checkpoints every step always leav
     const cfg = { data: 'memory', out, steps: 400, batchSize: 8, backend: 'wasm', model: { arch: 'gpt', dModel: 32, nLayer: 1, nHead: 2 }, evalEvery: 0, checkpointEvery: 1, keepCheckpoints: 1 };
     let lastStep = 0;
     for (const delayMs of [40, 130, 270]) {
-      const child = spawn(process.execPath, [CHILD, JSON.stringify({ ...cfg, resume: lastStep > 0 })], { env: { ...process.env, KILN_TRAIN_CHILD: '1', KILN_LOG: 'silent' }, stdio: 'ignore' });
+      const child = spawn(process.execPath, [CHILD, JSON.stringify({ ...cfg, resume: lastStep > 0 })], { env: { ...process.env, NODE_V8_COVERAGE: undefined, KILN_TRAIN_CHILD: '1', KILN_LOG: 'silent' }, stdio: 'ignore' });
       // Wait until this child has written a checkpoint of its own, then kill it a little later:
       // with one checkpoint per step, the kill lands inside or between checkpoint writes.
       const deadline = Date.now() + 60_000;

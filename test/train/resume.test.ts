@@ -20,7 +20,7 @@ function config(out: string, resume: boolean): Record<string, unknown> {
 function runChild(cfg: Record<string, unknown>, killAtStep?: number): Promise<{ summary?: TrainSummary; killed: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, JSON.stringify(cfg)], {
-      env: { ...process.env, KILN_TRAIN_CHILD: '1', KILN_LOG: 'silent' },
+      env: { ...process.env, NODE_V8_COVERAGE: undefined, KILN_TRAIN_CHILD: '1', KILN_LOG: 'silent' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let stdout = '';

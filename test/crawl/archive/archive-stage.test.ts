@@ -75,7 +75,7 @@ test('archive stage: SIGKILL mid-file and a rerun give the same documents as one
     writeFileSync(big, Buffer.concat(Array.from({ length: 12 }, () => iana)));
     const child = path.join(here, 'archive-child.js');
     const killed = path.join(dir, 'killed');
-    const proc = spawn(process.execPath, [child, killed, big], { stdio: 'ignore' });
+    const proc = spawn(process.execPath, [child, killed, big], { stdio: 'ignore', env: { ...process.env, NODE_V8_COVERAGE: undefined } });
     const commits = path.join(killed, '_kiln/commits');
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && !(existsSync(commits) && readdirSync(commits).filter((f) => f.endsWith('.json')).length >= 2)) {

@@ -30,7 +30,7 @@ test('a SIGKILLed crawl resumes: no page lost, none stored twice, committed page
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-resume-'));
   const out = path.join(tmp, 'out');
   try {
-    const proc = spawn(process.execPath, [child, server.origin, out], { env: { ...process.env, KILN_CRAWL_CHILD: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [child, server.origin, out], { env: { ...process.env, NODE_V8_COVERAGE: undefined, KILN_CRAWL_CHILD: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<number | null>((resolve) => proc.on('exit', (code, signal) => resolve(signal ? -1 : code)));
     const t0 = Date.now();
     while ((await commitCount(out)) < 3 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
