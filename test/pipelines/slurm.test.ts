@@ -11,6 +11,10 @@ import { createRegistry } from '../../pipelines/stage-registry.js';
 import { readSorted, tempDir, toyPipelineYaml, writePipeline } from './toy-pipeline.js';
 
 process.env.KILN_LOG = 'silent';
+// Slurm jobs inherit this environment; jobs cancelled on purpose must not leave truncated V8
+// coverage files (this process keeps the coverage directory it started with).
+delete process.env.NODE_V8_COVERAGE;
+
 const noBuiltins = createRegistry([]);
 // Fast polling; tasks fixed at submit time; P=4 elements at once.
 const SLURM = 'slurm: { tasks: 3, parallelism: 4, poll_seconds: 0.3 }';
