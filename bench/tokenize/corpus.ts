@@ -4,14 +4,20 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
-/** Writes ~`megabytes` MB of documents as `files` JSONL files under `dir`; returns the byte count. */
-export function writeBenchCorpus(shared: string, dir: string, megabytes: number, files = 8): number {
+/** The shared texts both tokenizer benches use: tiny-shakespeare and the CCNet documents' texts. */
+export function readSharedTexts(shared: string): { shakespeare: string; cc: string[] } {
   const shakespeare = readFileSync(path.join(shared, 'text/tinyshakespeare.txt'), 'utf8');
   const cc = gunzipSync(readFileSync(path.join(shared, 'text/ccnet-cc_en_head-0091.jsonl.gz')))
     .toString('utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => (JSON.parse(l) as { text: string }).text);
+  return { shakespeare, cc };
+}
+
+/** Writes ~`megabytes` MB of documents as `files` JSONL files under `dir`; returns the byte count. */
+export function writeBenchCorpus(shared: string, dir: string, megabytes: number, files = 8): number {
+  const { shakespeare, cc } = readSharedTexts(shared);
   mkdirSync(dir, { recursive: true });
   const target = megabytes * 1e6;
   const lines: string[][] = Array.from({ length: files }, () => []);

@@ -2,11 +2,11 @@
 // BPE training (Debian's python3-sentencepiece) on the same text: tiny-shakespeare + the shared
 // Common Crawl documents. Whole processes, alternated, repeated, medians.
 // Run: apt-get install -y python3-sentencepiece (Debian's /usr/bin/python3); npx tsc -p . && node dist/bench/tokenizer-train/train-vs-sentencepiece.js [vocab] [repeats]
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { readSharedTexts } from '../tokenize/corpus.js';
 import { median, timedProcess, type TimedRun } from '../tokenize/timed-process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -16,12 +16,7 @@ const vocab = Number(process.argv[2] ?? 8000);
 const repeats = Number(process.argv[3] ?? 3);
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-train-'));
-const shakespeare = readFileSync(path.join(shared, 'text/tinyshakespeare.txt'), 'utf8');
-const cc = gunzipSync(readFileSync(path.join(shared, 'text/ccnet-cc_en_head-0091.jsonl.gz')))
-  .toString('utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map((l) => (JSON.parse(l) as { text: string }).text);
+const { shakespeare, cc } = readSharedTexts(shared);
 // Documents for kiln; the same text one line per sentence for SentencePiece (it reads lines).
 const docs: string[] = [];
 for (let i = 0; i < shakespeare.length; i += 4000) docs.push(shakespeare.slice(i, i + 4000));
