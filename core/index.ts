@@ -22,3 +22,4 @@ export * from './local-executor.js';
 export * from './run-stage.js';
 export * from './dataset-status.js';
 export * from './inspect.js';
+export * from './process-alive.js';

@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KilnError } from '../core/errors.js';
+import { pidAlive } from '../core/process-alive.js';
 
 /** Another live run holds the index. */
 export class IndexLockedError extends KilnError {
@@ -18,15 +19,6 @@ interface LockOwner {
   host: string;
   pid: number;
   since: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Takes the index's lock; returns a function that releases it. */
@@ -49,7 +41,7 @@ export async function lockIndex(indexDir: string): Promise<() => Promise<void>> 
     } catch {
       owner = undefined; // half-written by a killed run: stale
     }
-    const stale = !owner || (owner.host === me.host && !alive(owner.pid));
+    const stale = !owner || (owner.host === me.host && !pidAlive(owner.pid));
     if (!stale) throw new IndexLockedError(indexDir, `${owner!.host} pid ${owner!.pid} since ${owner!.since}`);
     await fs.rm(file, { force: true });
   }

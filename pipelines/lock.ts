@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { KilnError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import { pidAlive } from '../core/process-alive.js';
 
 /** What the lock file holds: enough to tell who runs the pipeline and whether it still lives. */
 export interface LockOwner {
@@ -43,16 +44,6 @@ export interface LockOptions {
   signal?: AbortSignal;
   /** Called once when the lock is found busy and we start waiting. */
   onWait?: (owner: LockOwner) => void;
-}
-
-/** True if a process with this pid exists on this host (EPERM: exists, owned by someone else). */
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function readOwner(file: string): Promise<LockOwner | undefined> {
