@@ -10,7 +10,6 @@ import type { Document, Row } from './document.js';
 import { CorruptInputError, CorruptPartError, ForeignFileError, UsageError } from './errors.js';
 import { isTempName } from './atomic-file.js';
 import { expandGlob, isGlob } from './glob.js';
-import { readParquetRows } from './parquet-read.js';
 
 /** One readable input file: a Parquet part or a JSON-lines file (optionally gzip/zstd). */
 export interface InputFile {
@@ -167,7 +166,13 @@ async function* readJsonl(file: InputFile, fromRow: number): AsyncGenerator<Row>
 /** Rows of one input file from row `fromRow` on (0-based, counting non-empty lines for JSONL). */
 export function readInputRows(file: InputFile, options: { fromRow?: number; columns?: string[] } = {}): AsyncGenerator<Row> {
   const fromRow = options.fromRow ?? 0;
-  return file.format === 'parquet' ? readParquetRows(file.path, { fromRow, columns: options.columns }) : readJsonl(file, fromRow);
+  return file.format === 'parquet' ? readParquet(file.path, fromRow, options.columns) : readJsonl(file, fromRow);
+}
+
+// hyparquet and its codecs load (~15 ms) only when a Parquet input is read.
+async function* readParquet(file: string, fromRow: number, columns: string[] | undefined): AsyncGenerator<Row> {
+  const { readParquetRows } = await import('./parquet-read.js');
+  yield* readParquetRows(file, { fromRow, columns });
 }
 
 /** Checks that a row is a document (string `id` and `text`) and returns it typed. */

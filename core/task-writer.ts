@@ -6,9 +6,19 @@ import type { ColumnSpec } from './columns.js';
 import { readCommits, type CommitRecord } from './commit-record.js';
 import { layout, parsePartName, partName } from './dataset-layout.js';
 import type { Row } from './document.js';
-import { CorruptPartError, IoError } from './errors.js';
-import { encodeParquet } from './parquet-write.js';
+import { CorruptPartError, IoError, KilnError } from './errors.js';
 import { Stats } from './stats.js';
+
+/** A part encoded elsewhere (an encode worker), committed as is by `commitPart`. */
+export interface EncodedPart {
+  /** The Parquet file's bytes, with this writer's columns. */
+  data: Uint8Array;
+  rows: number;
+}
+
+// Loaded on the first commit with rows: Arrow and parquet-wasm take ~80 ms to load, which a
+// stage whose workers encode their own parts (tokenize) never needs on this thread.
+let parquetWrite: Promise<typeof import('./parquet-write.js')> | undefined;
 
 /** When a task's buffered rows become a part. */
 export interface ChunkLimits {
@@ -121,18 +131,31 @@ export class TaskWriter {
 
   /** Makes the buffered rows durable together with `cursor` (the input position after them). */
   async commit(cursor: unknown): Promise<void> {
+    if (this.pending.length === 0) return this.commitBytes(undefined, 0, cursor);
+    const { encodeParquet } = await (parquetWrite ??= import('./parquet-write.js'));
+    let data: Uint8Array;
+    try {
+      data = encodeParquet(this.columns, this.pending);
+    } catch (err) {
+      const file = partName(this.task, this.nextChunk);
+      throw new IoError(`cannot encode task ${this.task} chunk ${this.nextChunk}: ${(err as Error).message}`, { path: path.join(this.dir, file) }, { cause: err });
+    }
+    await this.commitBytes(data, this.pending.length, cursor);
+  }
+
+  /** Commits a part encoded elsewhere (no rows may be buffered), with `cursor` after its rows. */
+  async commitPart(part: EncodedPart, cursor: unknown): Promise<void> {
+    if (this.pending.length > 0) throw new KilnError('KILN_WRITER_STATE', `task ${this.task}: commitPart with ${this.pending.length} buffered rows`, { path: this.dir });
+    await this.commitBytes(part.rows > 0 ? part.data : undefined, part.rows, cursor);
+  }
+
+  private async commitBytes(data: Uint8Array | undefined, rows: number, cursor: unknown): Promise<void> {
     const chunk = this.nextChunk;
     let file: string | null = null;
     let bytes = 0;
     let sum: string | null = null;
-    if (this.pending.length > 0) {
+    if (data !== undefined) {
       file = partName(this.task, chunk);
-      let data: Uint8Array;
-      try {
-        data = encodeParquet(this.columns, this.pending);
-      } catch (err) {
-        throw new IoError(`cannot encode task ${this.task} chunk ${chunk}: ${(err as Error).message}`, { path: path.join(this.dir, file) }, { cause: err });
-      }
       await writeFileAtomic(path.join(this.dir, file), data);
       bytes = data.byteLength;
       sum = checksum(data);
@@ -141,12 +164,12 @@ export class TaskWriter {
       task: this.task,
       chunk,
       file,
-      rows: this.pending.length,
+      rows,
       bytes,
       checksum: sum,
       cursor,
       stats: this.stats.toJSON(),
-      totalRows: this._totalRows + this.pending.length,
+      totalRows: this._totalRows + rows,
       committedAt: new Date().toISOString(),
     };
     await writeFileAtomic(layout.commit(this.dir, this.task, chunk), JSON.stringify(record));

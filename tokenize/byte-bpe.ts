@@ -16,8 +16,12 @@ export interface ByteBpeSpec {
   /** Id of each single byte. */
   byteIds: Int32Array;
   pairs: MergeRules;
-  /** Token strings for the tiktoken shortcut (index = id; undefined where not valid UTF-8); derived from tokenBytes when absent. */
-  tokenTexts?: (string | undefined)[];
+  /**
+   * Id of the token whose bytes are `key` (one latin1 char per byte). When present, the
+   * whole-token shortcut looks pre-tokens up here instead of building a map of every token's
+   * text (~10 ms and 50k strings per loaded tokenizer, paid by every encode worker).
+   */
+  tokenOfBytes?(key: string): number | undefined;
   /** tiktoken emits a pre-token that is itself a token without merging; HF only with ignore_merges. */
   wholeTokenShortcut: boolean;
   splitPiece: PieceSplitter;
@@ -41,13 +45,15 @@ export class ByteBpe {
   private bytes = new Uint8Array(256);
   private ids = new Int32Array(256);
   private prios = new Int32Array(256);
+  /** Whether the last utf8Into replaced a lone surrogate. */
+  private replaced = false;
 
   constructor(spec: ByteBpeSpec) {
     this.spec = spec;
-    if (spec.wholeTokenShortcut) {
+    if (spec.wholeTokenShortcut && !spec.tokenOfBytes) {
       spec.tokenBytes.forEach((b, id) => {
         if (b === undefined) return;
-        const s = spec.tokenTexts ? spec.tokenTexts[id] : decodeStrict(b);
+        const s = decodeStrict(b);
         if (s !== undefined && !spec.specialTokens?.has(s) && !this.wholeTokens.has(s)) this.wholeTokens.set(s, id);
       });
     }
@@ -123,9 +129,18 @@ export class ByteBpe {
 
   /** Token ids of one pre-token: a single id as a number, several as an array. */
   private mergePiece(piece: string): number | Uint32Array {
-    const whole = this.wholeTokens.get(piece);
-    if (whole !== undefined) return whole;
+    const byBytes = this.spec.wholeTokenShortcut ? this.spec.tokenOfBytes : undefined;
+    if (byBytes === undefined) {
+      const whole = this.wholeTokens.get(piece);
+      if (whole !== undefined) return whole;
+    }
     const n = this.utf8Into(piece);
+    if (byBytes !== undefined && !this.replaced) {
+      // An ASCII piece is its own latin1 key. A piece with a lone surrogate never matches a
+      // token's text (which is valid UTF-8), so its U+FFFD bytes are not looked up either.
+      const whole = byBytes(n === piece.length ? piece : latin1(this.bytes, n));
+      if (whole !== undefined && !this.spec.specialTokens?.has(piece)) return whole;
+    }
     if (this.ids.length < n) {
       this.ids = new Int32Array(n * 2);
       this.prios = new Int32Array(n * 2);
@@ -207,11 +222,13 @@ export class ByteBpe {
     return count;
   }
 
-  // UTF-8 of `piece` into this.bytes (lone surrogates become U+FFFD, as TextEncoder does).
+  // UTF-8 of `piece` into this.bytes (lone surrogates become U+FFFD, as TextEncoder does, and
+  // set `replaced`).
   private utf8Into(piece: string): number {
     if (this.bytes.length < piece.length * 3) this.bytes = new Uint8Array(piece.length * 3 + 16);
     const b = this.bytes;
     let n = 0;
+    this.replaced = false;
     for (let k = 0; k < piece.length; k++) {
       let c = piece.charCodeAt(k);
       if (c < 0x80) {
@@ -232,6 +249,7 @@ export class ByteBpe {
             continue;
           }
           c = 0xfffd;
+          this.replaced = true;
         }
         b[n++] = 0xe0 | (c >> 12);
         b[n++] = 0x80 | ((c >> 6) & 63);
@@ -256,6 +274,12 @@ export class ByteBpe {
     }
     return utf8.decode(buf);
   }
+}
+
+function latin1(bytes: Uint8Array, n: number): string {
+  let s = '';
+  for (let k = 0; k < n; k++) s += String.fromCharCode(bytes[k]);
+  return s;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });

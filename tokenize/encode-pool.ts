@@ -8,14 +8,19 @@ import type { EncodeReply, EncodeRequest } from './encode-worker.js';
 import { JsonlBatchError } from './jsonl-documents.js';
 import type { TokenizerInfo } from './tokenizer.js';
 
-type Result = Extract<EncodeReply, { type: 'result' }>;
+type Result = Extract<EncodeReply, { type: 'result' | 'part' }>;
 
-/** Documents a worker parsed from JSONL lines and their token ids. */
-export interface JsonlEncoded {
-  ids: string[];
-  tokens: Uint32Array[];
-  /** Lines the batch spanned, blank ones included. */
-  lines: number;
+/** The documents of one part: whole JSONL lines for the worker to parse, or texts with their ids. */
+export type PartInput = { jsonl: Uint8Array; idField: string; textField: string } | { ids: string[]; texts: readonly string[] };
+
+/** One part of a tokens dataset, encoded as Parquet by a worker. */
+export interface EncodedPartResult {
+  /** Parquet bytes of the `{id, tokens}` rows (empty when `rows` is 0). */
+  data: Uint8Array;
+  rows: number;
+  tokens: number;
+  /** Lines the JSONL input spanned, blank ones included (JSONL input only). */
+  lines?: number;
 }
 
 interface Pending {
@@ -58,7 +63,7 @@ export class EncodePool {
         if (m.type === 'ready') {
           ready(m.info);
           this.release(w);
-        } else if (m.type === 'result') this.settle(m.id, undefined, m);
+        } else if (m.type === 'result' || m.type === 'part') this.settle(m.id, undefined, m);
         else if (m.id < 0) this.fail(new KilnError(m.code, m.message), notReady);
         else this.settle(m.id, m.line !== undefined ? new JsonlBatchError(m.message, m.line, m.key) : new KilnError(m.code, m.message));
       });
@@ -78,38 +83,32 @@ export class EncodePool {
   /** Token ids of each text (views into one buffer per batch). */
   async encode(texts: readonly string[]): Promise<Uint32Array[]> {
     if (this.failed) throw this.failed;
-    // Memory bound: one UTF-8 copy of the batch (at most 3 bytes per UTF-16 unit).
-    let cap = 0;
-    for (const t of texts) cap += t.length * 3;
-    const text = new Uint8Array(cap);
-    const ends = new Uint32Array(texts.length);
-    let at = 0;
-    texts.forEach((t, i) => {
-      at += utf8.encodeInto(t, text.subarray(at)).written;
-      ends[i] = at;
-    });
-    const r = await this.send(text.slice(0, at), ends);
+    const { text, ends } = utf8Batch(texts);
+    const r = (await this.send({ text, ends })) as Extract<Result, { type: 'result' }>;
     return splitIds(r.tokens, r.ends);
   }
 
   /**
-   * Parses whole JSONL lines (`lines` is transferred, not copied) into documents on a worker
-   * and encodes their `textField`; a bad line rejects with a JsonlBatchError.
+   * Tokenizes one part's documents on a worker and returns them as a Parquet part of the tokens
+   * dataset. JSONL lines are transferred, not copied; a bad line rejects with a JsonlBatchError.
    */
-  async encodeJsonl(lines: Uint8Array, idField: string, textField: string): Promise<JsonlEncoded> {
+  async encodePart(input: PartInput): Promise<EncodedPartResult> {
     if (this.failed) throw this.failed;
-    const r = await this.send(lines, new Uint32Array(0), { idField, textField });
-    return { ids: r.ids!, tokens: splitIds(r.tokens, r.ends), lines: r.lines! };
+    const r = 'jsonl' in input
+      ? await this.send({ text: input.jsonl, ends: new Uint32Array(0), jsonl: { idField: input.idField, textField: input.textField }, part: {} })
+      : await this.send({ ...utf8Batch(input.texts), part: { ids: input.ids } });
+    const p = r as Extract<Result, { type: 'part' }>;
+    return { data: p.data, rows: p.rows, tokens: p.tokens, lines: p.lines };
   }
 
-  private send(body: Uint8Array, ends: Uint32Array, jsonl?: EncodeRequest['jsonl']): Promise<Result> {
+  private send(req: Omit<EncodeRequest, 'id'>): Promise<Result> {
     const w = this.workers.reduce((a, b) => (b.queued < a.queued ? b : a));
     const id = this.nextId++;
     if (w.queued++ === 0) w.worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: w });
-      const transfer = [body.buffer as ArrayBuffer, ends.buffer as ArrayBuffer];
-      w.worker.postMessage({ id, text: body, ends, jsonl } satisfies EncodeRequest, transfer);
+      const transfer = [req.text.buffer as ArrayBuffer, req.ends.buffer as ArrayBuffer];
+      w.worker.postMessage({ ...req, id } satisfies EncodeRequest, transfer);
     });
   }
 
@@ -142,6 +141,20 @@ export class EncodePool {
     this.failed ??= new KilnError('KILN_TOKENIZE_CLOSED', 'encode pool was closed');
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
+}
+
+/** One UTF-8 buffer of `texts` and where each ends. Memory bound: one copy of the batch (at most 3 bytes per UTF-16 unit). */
+function utf8Batch(texts: readonly string[]): { text: Uint8Array; ends: Uint32Array } {
+  let cap = 0;
+  for (const t of texts) cap += t.length * 3;
+  const text = new Uint8Array(cap);
+  const ends = new Uint32Array(texts.length);
+  let at = 0;
+  texts.forEach((t, i) => {
+    at += utf8.encodeInto(t, text.subarray(at)).written;
+    ends[i] = at;
+  });
+  return { text: text.slice(0, at), ends };
 }
 
 function splitIds(tokens: Uint32Array, ends: Uint32Array): Uint32Array[] {

@@ -7,10 +7,11 @@ const READ_BYTES = 1 << 20;
 
 /**
  * Yields the bytes of `file` as copies of at least `batchBytes` bytes (except the last), each
- * ending just after a `\n` (the last may end without one). Memory bound: one batch plus one
- * read buffer, or one line when a single line is longer than a batch.
+ * ending just after a `\n` (the last may end without one); with `maxLines`, a batch also ends
+ * after that many lines. Memory bound: one batch plus one read buffer, or one line when a
+ * single line is longer than a batch.
  */
-export async function* jsonlLineBatches(file: string, batchBytes: number): AsyncGenerator<Uint8Array> {
+export async function* jsonlLineBatches(file: string, batchBytes: number, maxLines = Infinity): AsyncGenerator<Uint8Array> {
   const fh = await open(file, 'r');
   try {
     let carry = new Uint8Array(Math.max(batchBytes, READ_BYTES) * 2);
@@ -26,9 +27,9 @@ export async function* jsonlLineBatches(file: string, batchBytes: number): Async
       if (bytesRead === 0) break;
       used += bytesRead;
       let from = 0;
-      while (used - from >= batchBytes) {
-        const nl = carry.indexOf(0x0a, from + batchBytes - 1);
-        if (nl < 0 || nl >= used) break;
+      for (;;) {
+        const nl = batchEnd(carry, from, used, batchBytes, maxLines);
+        if (nl < 0) break;
         yield carry.slice(from, nl + 1);
         from = nl + 1;
       }
@@ -41,4 +42,19 @@ export async function* jsonlLineBatches(file: string, batchBytes: number): Async
   } finally {
     await fh.close();
   }
+}
+
+/** Index of the `\n` that ends the batch starting at `from`, or -1 if `buf[from, used)` holds no whole batch yet. */
+function batchEnd(buf: Uint8Array, from: number, used: number, batchBytes: number, maxLines: number): number {
+  const data = buf.subarray(0, used);
+  if (maxLines !== Infinity) {
+    // The maxLines-th newline, unless the byte limit comes first.
+    let nl = from - 1;
+    for (let n = 0; n < maxLines; n++) {
+      nl = data.indexOf(0x0a, nl + 1);
+      if (nl < 0) return -1;
+      if (n === maxLines - 1 || nl - from + 1 >= batchBytes) return nl;
+    }
+  }
+  return used - from < batchBytes ? -1 : data.indexOf(0x0a, from + batchBytes - 1);
 }

@@ -1,18 +1,14 @@
 // Turns tiktoken-style ranks (token id = rank, bytes per token) into a ByteBpeSpec, and reads
-// `.tiktoken` files.
+// `.tiktoken` files. Ranks travel as latin1 strings (one char per byte): that is the form the
+// merge lookups key on, and building it straight from the source skips a Uint8Array per token,
+// which made up half of an encode worker's start-up.
 import { readFileSync } from 'node:fs';
 import { CorruptInputError } from '../core/errors.js';
 import type { ByteBpeSpec, PieceSplitter } from './byte-bpe.js';
 import { RankPairs } from './rank-pairs.js';
 
-/** A byte-level BPE spec from ranks (index = id); `specials` only extend decoding and vocab size. */
-export function specFromRanks(
-  ranks: (Uint8Array | undefined)[],
-  splitPiece: PieceSplitter,
-  specials: Map<string, number> = new Map(),
-  tokenTexts?: (string | undefined)[],
-): ByteBpeSpec {
-  const keys = ranks.map((b) => (b === undefined ? undefined : Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1')));
+/** A byte-level BPE spec from ranks (index = id, token bytes as latin1); `specials` only extend decoding and vocab size. */
+export function specFromRanks(keys: (string | undefined)[], splitPiece: PieceSplitter, specials: Map<string, number> = new Map()): ByteBpeSpec {
   const pairs = new RankPairs(keys);
   const byteIds = new Int32Array(256).fill(-1);
   for (let byte = 0; byte < 256; byte++) {
@@ -20,15 +16,36 @@ export function specFromRanks(
     if (id === undefined) throw new CorruptInputError(`ranks have no token for byte ${byte}`);
     byteIds[byte] = id;
   }
-  const tokenBytes = ranks.slice();
-  const enc = new TextEncoder();
-  for (const [text, id] of specials) tokenBytes[id] = enc.encode(text);
-  return { tokenBytes, byteIds, pairs, wholeTokenShortcut: true, splitPiece, tokenTexts };
+  // Only decoding needs every token's bytes: built on first use.
+  let tokenBytes: (Uint8Array | undefined)[] | undefined;
+  const buildTokenBytes = (): (Uint8Array | undefined)[] => {
+    const out = keys.map((k) => (k === undefined ? undefined : new Uint8Array(Buffer.from(k, 'latin1'))));
+    const enc = new TextEncoder();
+    for (const [text, id] of specials) out[id] = enc.encode(text);
+    return out;
+  };
+  return {
+    get tokenBytes() {
+      return (tokenBytes ??= buildTokenBytes());
+    },
+    byteIds,
+    pairs,
+    wholeTokenShortcut: true,
+    tokenOfBytes: (key) => pairs.idOf(key),
+    splitPiece,
+  };
 }
 
-/** Reads a `.tiktoken` file (`base64(token bytes) rank` per line). */
-export function readTiktokenFile(path: string): Uint8Array[] {
-  const ranks: Uint8Array[] = [];
+/** The latin1 key (one char per byte) of a token's UTF-8 text. */
+export function latin1OfText(text: string): string {
+  // Most tokens are ASCII, which is its own key.
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return Buffer.from(text, 'utf8').toString('latin1');
+  return text;
+}
+
+/** Reads a `.tiktoken` file (`base64(token bytes) rank` per line) as latin1 keys by rank. */
+export function readTiktokenFile(path: string): string[] {
+  const ranks: string[] = [];
   const lines = readFileSync(path, 'utf8').split('\n');
   lines.forEach((line, n) => {
     if (line.trim() === '') return;
@@ -37,7 +54,7 @@ export function readTiktokenFile(path: string): Uint8Array[] {
     if (b64 === undefined || !Number.isInteger(id) || id < 0) {
       throw new CorruptInputError(`bad .tiktoken line ${n + 1}`, { path, record: n + 1 });
     }
-    ranks[id] = new Uint8Array(Buffer.from(b64, 'base64'));
+    ranks[id] = Buffer.from(b64, 'base64').toString('latin1');
   });
   return ranks;
 }

@@ -4,7 +4,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { isBuiltin } from './builtin.js';
+import { isBuiltin } from './builtin-names.js';
 import { EncodePool } from './encode-pool.js';
 
 let encodeWorkers = os.availableParallelism();

@@ -3,7 +3,6 @@
 // runner worker per task: the runner starts a fresh thread per task, which would load the
 // tokenizer (0.3-1 s, tens of MB) once per task instead of once per core.
 import { z } from 'zod';
-import type { ColumnSpec } from '../core/columns.js';
 import { readDone } from '../core/dataset-manifest.js';
 import { CorruptInputError } from '../core/errors.js';
 import { listInputFiles, readInputRows, type InputFile } from '../core/input-files.js';
@@ -11,11 +10,14 @@ import { planFileTasks } from '../core/plan.js';
 import type { RowCursor } from '../core/run-task.js';
 import { defineStage, type TaskContext } from '../core/stage.js';
 import { JsonlBatchError } from './jsonl-documents.js';
+import type { EncodedPartResult } from './encode-pool.js';
 import { jsonlLineBatches } from './jsonl-line-batches.js';
 import { poolFor, resolveTokenizerSpec } from './shared-pool.js';
 import { recordTokenizer, readTokenizerInfo } from './tokenizer-record.js';
+import { TOKENS_COLUMNS } from './tokens-columns.js';
 
 export { closeEncodePool, resolveTokenizerSpec, setEncodeWorkers } from './shared-pool.js';
+export { TOKENS_COLUMNS } from './tokens-columns.js';
 
 /** Config of the tokenize stage. */
 export const tokenizeConfigSchema = z.object({
@@ -25,31 +27,25 @@ export const tokenizeConfigSchema = z.object({
   textField: z.string().min(1).default('text'),
   /** Column holding the document id. */
   idField: z.string().min(1).default('id'),
-  /** Size of a batch sent to a worker: UTF-16 units of text, or bytes of lines for plain JSONL. */
-  batchChars: z.number().int().positive().default(1 << 18),
-  /** Also commit after this many documents (bounds the work a kill loses); default: by size only. */
-  commitDocuments: z.number().int().positive().optional(),
+  /** Input per output part (one worker job): bytes of lines for plain JSONL, UTF-16 units of text otherwise. */
+  partBytes: z.number().int().positive().default(4 << 20),
+  /** A part also ends after this many documents (input lines for plain JSONL): bounds the work a kill loses. */
+  partDocuments: z.number().int().positive().optional(),
 });
 /** A validated tokenize config. */
 export type TokenizeConfig = z.infer<typeof tokenizeConfigSchema>;
 
-/** Output columns of a tokens dataset. */
-export const TOKENS_COLUMNS: ColumnSpec[] = [
-  { name: 'id', type: 'string' },
-  { name: 'tokens', type: 'int32[]' },
-];
-
 const TASK_BYTES = 512 * 1024 * 1024;
 
-interface Batch {
-  /** Index of the input file the batch came from. */
+interface Job {
+  /** Index of the input file the job's documents came from. */
   file: number;
-  result: Promise<{ ids: string[]; tokens: Uint32Array[]; lines?: number }>;
-  /** Set once `result` settled, so the reader can write finished batches without waiting. */
+  result: Promise<EncodedPartResult>;
+  /** Set once `result` settled, so finished parts are committed without waiting. */
   settled: boolean;
-  /** Input position after the batch's last row; undefined for raw JSONL batches, whose rows are counted by the worker. */
+  /** Input position after the job's last row; undefined for raw JSONL jobs, whose rows the worker counts. */
   cursor?: RowCursor;
-  /** Bytes of a raw JSONL batch, reported as progress once written (rows read here report as they are read). */
+  /** Input bytes of the job, reported as progress once committed. */
   size: number;
 }
 
@@ -62,6 +58,11 @@ function rawJsonl(file: InputFile, fromRow: number): boolean {
   return file.format === 'jsonl' && file.compression === undefined && fromRow === 0;
 }
 
+/**
+ * One task: this thread reads the input and cuts it into jobs of ~partBytes; each job goes to an
+ * encode worker, which tokenizes it and encodes the Parquet part; parts come back in order
+ * and are committed here (file, then commit record with the input cursor after them).
+ */
 async function runTokenizeTask(ctx: TaskContext<TokenizeConfig>): Promise<void> {
   const { config, writer, stats, task } = ctx;
   const source = resolveTokenizerSpec(config.tokenizer);
@@ -71,93 +72,78 @@ async function runTokenizeTask(ctx: TaskContext<TokenizeConfig>): Promise<void> 
   recorded.catch(() => undefined);
   const start = (writer.cursor as RowCursor | undefined) ?? { file: 0, row: 0 };
   const inputs = task.inputs;
-  // Memory bound: at most 32 batches per worker in flight (32 x batchChars UTF-16 units, or
-  // bytes for raw JSONL, per worker: ~8-24 MiB per worker by default): deep enough that the
-  // workers stay busy while this thread reads and encodes a part.
-  const depth = pool.size * 32;
-  const inFlight: Batch[] = [];
-  let sinceCommit = 0;
-  // Where the written output ends in the input: rows of raw JSONL batches are known only once
-  // their worker parsed them, so cursors are counted here as batches are written, in order.
+  // Memory bound: two jobs per worker in flight (one running, one queued), each ~partBytes of
+  // input (4 MiB: ~60 MB of strings, tokens and Parquet buffers while a worker encodes it).
+  const depth = pool.size * 2;
+  const inFlight: Job[] = [];
+  // Where the committed output ends in the input: rows of raw JSONL jobs are known only once
+  // their worker parsed them, so cursors are counted here as parts commit, in order.
   const written: RowCursor & { lines: number } = { ...start, lines: 0 };
 
-  const drainOne = async (): Promise<void> => {
-    const b = inFlight.shift()!;
-    if (b.file !== written.file) {
-      written.file = b.file;
+  const commitOne = async (): Promise<void> => {
+    const job = inFlight.shift()!;
+    if (job.file !== written.file) {
+      written.file = job.file;
       written.row = 0;
       written.lines = 0;
     }
-    let res: Awaited<Batch['result']>;
+    let part: EncodedPartResult;
     try {
-      res = await b.result;
+      part = await job.result;
     } catch (err) {
       if (err instanceof JsonlBatchError) {
-        const file = inputs[b.file].path;
+        const file = inputs[job.file].path;
         const line = written.lines + err.line;
         throw new CorruptInputError(`${file}:${line}: ${err.message}`, { path: file, record: line, key: err.key });
       }
       throw err;
     }
-    const { ids, tokens } = res;
-    let n = 0;
-    for (let i = 0; i < tokens.length; i++) {
-      writer.push({ id: ids[i], tokens: tokens[i] });
-      n += tokens[i].length;
-    }
-    if (b.cursor) {
-      written.row = b.cursor.row;
+    if (job.cursor) {
+      written.row = job.cursor.row;
     } else {
-      written.row += tokens.length;
-      written.lines += res.lines ?? 0;
-      ctx.progress(tokens.length, b.size);
+      written.row += part.rows;
+      written.lines += part.lines ?? 0;
     }
-    stats.inc('documents', tokens.length);
-    stats.inc('tokens', n);
-    sinceCommit += tokens.length;
-    if (writer.shouldCommit() || (config.commitDocuments !== undefined && sinceCommit >= config.commitDocuments)) {
-      await recorded;
-      await writer.commit({ file: written.file, row: written.row });
-      sinceCommit = 0;
-    }
+    stats.inc('documents', part.rows);
+    stats.inc('tokens', part.tokens);
+    await recorded;
+    await writer.commitPart(part, { file: written.file, row: written.row });
+    ctx.progress(part.rows, job.size);
   };
 
-  const track = (batch: Batch): void => {
-    // Awaited in order by drainOne; if an earlier batch fails the task stops and this one's
+  const submit = async (job: Omit<Job, 'settled'>): Promise<void> => {
+    const tracked: Job = { ...job, settled: false };
+    // Awaited in order by commitOne; if an earlier job fails the task stops and this one's
     // rejection must not surface as unhandled.
-    batch.result.then(
-      () => { batch.settled = true; },
-      () => { batch.settled = true; },
+    tracked.result.then(
+      () => { tracked.settled = true; },
+      () => { tracked.settled = true; },
     );
-    inFlight.push(batch);
-  };
-  // Write finished batches as soon as they arrive, not only when the queue is full: the
-  // Parquet encoding then overlaps the workers instead of piling up after the last batch.
-  const drainReady = async (): Promise<void> => {
-    while (inFlight.length > 0 && (inFlight.length >= depth || inFlight[0].settled)) await drainOne();
+    inFlight.push(tracked);
+    while (inFlight.length > 0 && (inFlight.length >= depth || inFlight[0].settled)) await commitOne();
   };
 
   let ids: string[] = [];
   let texts: string[] = [];
   let chars = 0;
   const position: RowCursor = { ...start };
-  const submit = (): void => {
-    const batchIds = ids;
-    track({ file: position.file, result: pool.encode(texts).then((tokens) => ({ ids: batchIds, tokens })), settled: false, cursor: { ...position }, size: chars });
+  const submitRows = async (): Promise<void> => {
+    const job = { file: position.file, result: pool.encodePart({ ids, texts }), cursor: { ...position }, size: chars };
     ids = [];
     texts = [];
     chars = 0;
+    await submit(job);
   };
+  const maxDocs = config.partDocuments ?? Infinity;
 
   outer: for (let f = start.file; f < inputs.length; f++) {
     position.file = f;
     position.row = f === start.file ? start.row : 0;
     const file = inputs[f];
     if (rawJsonl(file, position.row)) {
-      for await (const lines of jsonlLineBatches(file.path, config.batchChars)) {
+      for await (const lines of jsonlLineBatches(file.path, config.partBytes, maxDocs)) {
         if (ctx.signal.aborted) break outer;
-        track({ file: f, result: pool.encodeJsonl(lines, config.idField, config.textField), settled: false, size: lines.length });
-        await drainReady();
+        await submit({ file: f, result: pool.encodePart({ jsonl: lines, idField: config.idField, textField: config.textField }), size: lines.length });
       }
       continue;
     }
@@ -176,17 +162,13 @@ async function runTokenizeTask(ctx: TaskContext<TokenizeConfig>): Promise<void> 
       texts.push(text);
       chars += text.length;
       position.row++;
-      ctx.progress(1, text.length);
-      if (chars >= config.batchChars) {
-        submit();
-        await drainReady();
-      }
+      if (chars >= config.partBytes || texts.length >= maxDocs) await submitRows();
     }
-    if (texts.length > 0) submit();
+    if (texts.length > 0) await submitRows();
   }
   const finished = !ctx.signal.aborted;
-  if (texts.length > 0) submit();
-  while (inFlight.length > 0) await drainOne();
+  if (texts.length > 0) await submitRows();
+  while (inFlight.length > 0) await commitOne();
   await recorded;
   await writer.commit(finished ? { file: inputs.length, row: 0 } : { file: written.file, row: written.row });
 }
@@ -198,10 +180,6 @@ export const tokenizeStage = defineStage<TokenizeConfig>({
   config: tokenizeConfigSchema,
   columns: () => TOKENS_COLUMNS,
   inline: true,
-  // Parts of ~8 MiB of token data (~2 M tokens): Parquet encoding runs on this thread, and parts
-  // written as batches arrive overlap it with the encode workers; only the last part follows
-  // them (16 MiB parts measured no faster, 4 MiB no faster either and twice the files).
-  chunk: { bytes: 8 * 1024 * 1024 },
   // Tokenizing is cheap per byte and every task boundary drains the encode pool, so tasks are
   // larger than the core default (~128 MB): ~512 MB of input each unless --tasks says otherwise.
   plan: async ({ inputs, tasks }) => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { BUILTIN_NAMES, isBuiltin } from '../../tokenize/builtin.js';
+import { BUILTIN_NAMES, isBuiltin } from '../../tokenize/builtin-names.js';
 import { poolFor, resolveTokenizerSpec, setEncodeWorkers } from '../../tokenize/shared-pool.js';
 import { printJson, printTable } from '../print.js';
 import { stopSignal } from '../stop-signal.js';
@@ -12,6 +12,7 @@ interface TokenizeOptions {
   tokenizer: string;
   workers?: string;
   tasks?: string;
+  partMb?: string;
   overwrite?: boolean;
   json?: boolean;
 }
@@ -33,6 +34,7 @@ export function register(program: Command): void {
     .option('--tokenizer <nameOrPath>', 'gpt2 | cl100k_base | o200k_base | path to tokenizer.json or .tiktoken', 'gpt2')
     .option('--workers <n>', 'encode worker threads (default: one per core)')
     .option('--tasks <n>', 'number of tasks (default: from the input size)')
+    .option('--part-mb <mb>', 'input per output part, one worker job (default 4; smaller parts: less memory per worker, less work lost to a kill)')
     .option('--overwrite', 'replace an output made with another config')
     .option('--json', 'print one JSON summary on stdout')
     .action(async (opts: TokenizeOptions) => {
@@ -42,6 +44,8 @@ export function register(program: Command): void {
       const workers = positiveInt(opts.workers, '--workers');
       if (workers !== undefined) setEncodeWorkers(workers);
       const tokenizer = resolveTokenizerSpec(opts.tokenizer);
+      const partMb = opts.partMb === undefined ? undefined : Number(opts.partMb);
+      if (partMb !== undefined && !(partMb > 0 && partMb <= 1024)) throw new UsageError(`--part-mb must be a number in (0, 1024], got "${opts.partMb}"`, { key: '--part-mb' });
       // Start the encode workers before loading the runner and the stage (Arrow, parquet-wasm,
       // zod: ~0.3 s): they load the tokenizer meanwhile, and the stage reuses this pool.
       poolFor(tokenizer);
@@ -49,7 +53,7 @@ export function register(program: Command): void {
       const summary = await runStage(tokenizeStage, {
         inputs: opts.in,
         out: opts.out,
-        config: { tokenizer },
+        config: { tokenizer, ...(partMb === undefined ? {} : { partBytes: Math.max(1, Math.round(partMb * 2 ** 20)) }) },
         tasks: positiveInt(opts.tasks, '--tasks'),
         overwrite: opts.overwrite,
         signal: stopSignal(),

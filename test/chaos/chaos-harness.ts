@@ -26,8 +26,9 @@ export interface ChaosResult {
   completions: number;
 }
 
-/** Runs `node ...args` once; resolves with the exit code (null when killed) and stderr. */
-export function runNode(args: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<{ code: number | null; stderr: string }> {
+/** Runs `node ...args` once; resolves with the exit code (null when killed), stderr and the wall time. */
+export function runNode(args: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<{ code: number | null; stderr: string; ms: number }> {
+  const started = performance.now();
   return new Promise((resolve) => {
     // No V8 coverage for children killed on purpose: a kill mid-write leaves a truncated file.
     const childEnv: NodeJS.ProcessEnv = { ...process.env, KILN_LOG: 'silent', ...env };
@@ -38,7 +39,7 @@ export function runNode(args: string[], env: Record<string, string> = {}, killAf
     const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('exit', (code) => {
       if (timer) clearTimeout(timer);
-      resolve({ code, stderr });
+      resolve({ code, stderr, ms: performance.now() - started });
     });
   });
 }

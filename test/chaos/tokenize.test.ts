@@ -17,10 +17,11 @@ async function tokenRows(dir: string): Promise<string[]> {
 test('tokenize survives 10 SIGKILLs: same tokens dataset as an uninterrupted run', { timeout: 600_000 }, async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-chaos-tok-'));
   await writeJsonlCorpus(path.join(dir, 'docs'), 8, 1500, 5);
-  const args = (out: string) => [kilnBin, 'tokenize', '--in', path.join(dir, 'docs'), '--out', out, '--tokenizer', 'gpt2', '--tasks', '8'];
+  const args = (out: string) => [kilnBin, 'tokenize', '--in', path.join(dir, 'docs'), '--out', out, '--tokenizer', 'gpt2', '--tasks', '8', '--part-mb', '0.05'];
   const reference = path.join(dir, 'reference');
   const ref = await runNode(args(reference));
   assert.equal(ref.code, 0, ref.stderr);
+  process.stdout.write(`# reference run: ${ref.ms.toFixed(0)} ms\n`);
   const want = await tokenRows(reference);
   assert.equal(want.length, 8 * 1500);
   const out = path.join(dir, 'out');
@@ -28,8 +29,9 @@ test('tokenize survives 10 SIGKILLs: same tokens dataset as an uninterrupted run
     args: args(out),
     out,
     kills: 10,
-    minDelayMs: 300,
-    maxDelayMs: 2500,
+    // Kills spread over the reference run's length (startup included), whatever this machine's speed.
+    minDelayMs: ref.ms * 0.15,
+    maxDelayMs: ref.ms * 0.95,
     seed: 3,
     check: async () => assert.deepEqual(await tokenRows(out), want),
   });

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readDocuments } from '../../core/input-files.js';
 import { readSuccess } from '../../core/dataset-manifest.js';
-import { rng, writeJsonlCorpus } from './corpus.js';
+import { chaos, runNode } from '../chaos/chaos-harness.js';
+import { writeJsonlCorpus } from './corpus.js';
 
 const runner = path.join(path.dirname(fileURLToPath(import.meta.url)), 'toy-run.js');
 
@@ -28,35 +29,34 @@ async function contents(out: string): Promise<string[]> {
   return rows.sort();
 }
 
-test('SIGKILL at 20 random moments, resumed each time, gives exactly the uninterrupted output', async () => {
+test('SIGKILL at 20 random moments, resumed each time, gives exactly the uninterrupted output', { timeout: 300_000 }, async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-kill-'));
   const inputs = await writeJsonlCorpus(path.join(dir, 'in'), 4, 400, 7);
+  const args = (out: string) => [runner, out, '2', '15', ...inputs];
   const reference = path.join(dir, 'reference');
-  assert.equal(await start(reference, inputs).done, 0);
+  const ref = await runNode(args(reference));
+  assert.equal(ref.code, 0, ref.stderr);
   const want = await contents(reference);
   assert.equal(new Set(want).size, want.length);
+  const refSuccess = await readSuccess(reference);
 
   const out = path.join(dir, 'killed');
-  const r = rng(42);
-  let kills = 0;
-  for (let attempt = 0; kills < 20 && attempt < 200; attempt++) {
-    const child = start(out, inputs);
-    // Workers start in ~100 ms; a full run takes ~1-2 s: kill anywhere in between.
-    const delay = 80 + Math.floor(r() * 700);
-    const timer = setTimeout(() => child.kill(), delay);
-    const code = await child.done;
-    clearTimeout(timer);
-    if (code === 0) break; // finished before the kill landed
-    kills++;
-  }
-  assert.ok(kills >= 20, `only ${kills} kills landed`);
-  if (!(await readSuccess(out))) assert.equal(await start(out, inputs).done, 0);
-  const got = await contents(out);
-  assert.equal(got.length, want.length, 'no record lost or written twice');
-  assert.deepEqual(got, want);
-  const success = await readSuccess(out);
-  const refSuccess = await readSuccess(reference);
-  assert.deepEqual(success?.stats, refSuccess?.stats, 'counters survive kills exactly');
+  const r = await chaos({
+    args: args(out),
+    out,
+    kills: 20,
+    // Anywhere from worker start-up to the end, whatever this machine's speed.
+    minDelayMs: ref.ms * 0.1,
+    maxDelayMs: ref.ms * 0.95,
+    seed: 42,
+    check: async () => {
+      const got = await contents(out);
+      assert.equal(got.length, want.length, 'no record lost or written twice');
+      assert.deepEqual(got, want);
+      assert.deepEqual((await readSuccess(out))?.stats, refSuccess?.stats, 'counters survive kills exactly');
+    },
+  });
+  assert.equal(r.kills, 20);
 });
 
 test('SIGTERM stops cleanly after the current commit; a rerun completes the same output', async () => {

@@ -53,7 +53,7 @@ test('an unknown tokenizer: usage error (exit 2) in the CLI, a clean rejection i
   assert.match(err?.stderr ?? '', /KILN_USAGE.*no-such-tokenizer/);
   // In the library the failure comes from the encode workers; pending batches must not crash the process.
   await assert.rejects(
-    runStage(tokenizeStage, { inputs: [path.join(work, 'in')], out: path.join(work, 'lib'), quiet: true, config: { tokenizer: 'no-such-tokenizer', batchChars: 10000 } }),
+    runStage(tokenizeStage, { inputs: [path.join(work, 'in')], out: path.join(work, 'lib'), quiet: true, config: { tokenizer: 'no-such-tokenizer', partBytes: 10000 } }),
     /unknown tokenizer/,
   );
   await closeEncodePool();

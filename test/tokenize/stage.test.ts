@@ -50,7 +50,7 @@ test('tokenize stage writes exact ids in input order, records the tokenizer', as
   const docs = await writeInput(path.join(work, 'in'), 3, 40);
   setEncodeWorkers(2);
   const out = path.join(work, 'out');
-  const summary = await runStage(tokenizeStage, { inputs: [path.join(work, 'in')], out, tasks: 3, quiet: true, config: { tokenizer: 'gpt2', batchChars: 20000 } });
+  const summary = await runStage(tokenizeStage, { inputs: [path.join(work, 'in')], out, tasks: 3, quiet: true, config: { tokenizer: 'gpt2', partBytes: 20000 } });
   const tok = loadTokenizer('gpt2');
   const rows = await readTokens(out);
   // Tasks own whole files (planned by size); within a file the input order is kept.
@@ -83,7 +83,7 @@ test('tokenizers on the HF binding (BERT) also run in the encode workers', async
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-tokenize-bert-'));
   const docs = await writeInput(path.join(work, 'in'), 1, 30);
   const out = path.join(work, 'out');
-  await runStage(tokenizeStage, { inputs: [path.join(work, 'in')], out, quiet: true, config: { tokenizer: file, batchChars: 5000 } });
+  await runStage(tokenizeStage, { inputs: [path.join(work, 'in')], out, quiet: true, config: { tokenizer: file, partBytes: 5000 } });
   const rows = await readTokens(out);
   const expected = await loadTokenizer(file).encodeBatch(rows.map(([id]) => docs.get(id)!));
   assert.equal(rows.length, docs.size);

@@ -5,5 +5,5 @@ import { closeEncodePool, setEncodeWorkers, tokenizeStage } from '../../tokenize
 const [input, out] = process.argv.slice(2);
 process.env.KILN_LOG = 'silent';
 setEncodeWorkers(2);
-await runStage(tokenizeStage, { inputs: [input], out, tasks: 2, quiet: true, config: { tokenizer: 'gpt2', batchChars: 6000, commitDocuments: 8 } });
+await runStage(tokenizeStage, { inputs: [input], out, tasks: 2, quiet: true, config: { tokenizer: 'gpt2', partBytes: 6000, partDocuments: 8 } });
 await closeEncodePool();
