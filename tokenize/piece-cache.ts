@@ -57,8 +57,9 @@ export class PieceCache {
     return undefined;
   }
 
-  /** Stores ids for the key of the last missed `find`. */
+  /** Stores ids for the key of the last missed `find` (keys over 255 chars are not stored). */
   insert(key: string, ids: number | Uint32Array): void {
+    if (key.length > 255) return;
     if (this.count >= this.slots >> 1) {
       if (this.slots < MAX_SLOTS) this.grow();
       else this.clear();

@@ -17,7 +17,6 @@ import { recordTokenizer, readTokenizerInfo } from './tokenizer-record.js';
 import { TOKENS_COLUMNS } from './tokens-columns.js';
 
 export { closeEncodePool, resolveTokenizerSpec, setEncodeWorkers } from './shared-pool.js';
-export { TOKENS_COLUMNS } from './tokens-columns.js';
 
 /** Config of the tokenize stage. */
 export const tokenizeConfigSchema = z.object({

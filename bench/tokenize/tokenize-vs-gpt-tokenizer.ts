@@ -2,7 +2,7 @@
 // encoding on one thread (whole process), side by side on the same ~25 MB of text; alternated,
 // repeated, medians. Also kiln with 1 and 2 encode workers to show scaling.
 // Run: npx tsc -p . && node dist/bench/tokenize/tokenize-vs-gpt-tokenizer.js [MB] [repeats]
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,15 +23,19 @@ const repeats = Number(process.argv[3] ?? 3);
 const work = mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-tokenize-'));
 const input = path.join(work, 'in');
 const bytes = writeBenchCorpus(shared, input, megabytes);
+// One short document: what a kiln run costs before any real work (start-up, workers, tokenizer).
+const tiny = path.join(work, 'tiny');
+mkdirSync(tiny);
+writeFileSync(path.join(tiny, 'one.jsonl'), JSON.stringify({ id: 'one', text: 'Hello world' }) + '\n');
 
 function timed(cmd: string[]): TimedRun {
   return timedProcess(process.execPath, cmd);
 }
 
-function kiln(workers: number | undefined): { seconds: number; cpu: number; tokens: number } {
+function kiln(workers: number | undefined, from = input): { seconds: number; cpu: number; tokens: number } {
   const out = path.join(work, `out-${workers ?? 'all'}`);
   rmSync(out, { recursive: true, force: true });
-  const args = [entry, 'tokenize', '--in', input, '--out', out, '--tokenizer', 'gpt2', '--json'];
+  const args = [entry, 'tokenize', '--in', from, '--out', out, '--tokenizer', 'gpt2', '--json'];
   if (workers !== undefined) args.push('--workers', String(workers));
   const r = timed(args);
   const summary = JSON.parse(r.stdout) as { stats: { tokens: number } };
@@ -43,8 +47,8 @@ function peer(): { seconds: number; cpu: number; tokens: number } {
   return { seconds: r.seconds, cpu: r.cpu, tokens: (JSON.parse(r.stdout) as { tokens: number }).tokens };
 }
 
-const times: Record<string, number[]> = { peer: [], kiln: [], kiln1: [], kiln2: [] };
-const cpu: Record<string, number[]> = { peer: [], kiln: [], kiln1: [], kiln2: [] };
+const times: Record<string, number[]> = { peer: [], kiln: [], kiln1: [], kiln2: [], tiny: [] };
+const cpu: Record<string, number[]> = { peer: [], kiln: [], kiln1: [], kiln2: [], tiny: [] };
 const ratios: number[] = [];
 let peerTokens = 0;
 let kilnTokens = 0;
@@ -53,6 +57,7 @@ for (let r = 0; r < repeats; r++) {
   const k = kiln(undefined);
   const k1 = kiln(1);
   const k2 = kiln(2);
+  const t = kiln(undefined, tiny);
   peerTokens = p.tokens;
   kilnTokens = k.tokens;
   if (k1.tokens !== p.tokens || k2.tokens !== p.tokens) throw new Error(`token counts differ: gpt-tokenizer ${p.tokens}, kiln ${k.tokens}/${k1.tokens}/${k2.tokens}`);
@@ -64,6 +69,8 @@ for (let r = 0; r < repeats; r++) {
   cpu.kiln.push(k.cpu);
   cpu.kiln1.push(k1.cpu);
   cpu.kiln2.push(k2.cpu);
+  times.tiny.push(t.seconds);
+  cpu.tiny.push(t.cpu);
   ratios.push(p.seconds / k.seconds);
   process.stderr.write(`run ${r + 1}: gpt-tokenizer ${p.seconds.toFixed(2)} s, kiln ${k.seconds.toFixed(2)} s (1 worker ${k1.seconds.toFixed(2)}, 2 workers ${k2.seconds.toFixed(2)})\n`);
 }
@@ -76,6 +83,7 @@ console.log(rowCpu('gpt-tokenizer r50k_base, 1 thread', 'peer'));
 console.log(rowCpu(`kiln tokenize, all cores (${os.availableParallelism()} workers)`, 'kiln'));
 console.log(rowCpu('kiln tokenize, --workers 1', 'kiln1'));
 console.log(rowCpu('kiln tokenize, --workers 2', 'kiln2'));
+console.log(`| kiln tokenize, all cores, one 11-byte document (fixed cost) | ${median(times.tiny).toFixed(2)} | - | ${median(cpu.tiny).toFixed(2)} |`);
 console.log(`\nspeed-up kiln (all cores) over gpt-tokenizer: median of per-run ratios ${median(ratios).toFixed(2)}x (runs: ${ratios.map((x) => x.toFixed(2)).join(', ')})`);
 
 // Encoding only, in this process (no start-up, no Parquet): the encoder itself on all cores

@@ -12,9 +12,8 @@ export interface ChaosOptions {
   out: string;
   /** Kills to land. */
   kills: number;
-  /** Kill delay range after start, ms. */
-  minDelayMs: number;
-  maxDelayMs: number;
+  /** Kill delay range after start: fixed ms, or `referenceMs` (an uninterrupted run's wall time), spread over 15-95% of it whatever this machine's speed. */
+  delays: { minMs: number; maxMs: number } | { referenceMs: number };
   seed?: number;
   /** Compares a completed output with the reference; throws on a difference. */
   check: () => Promise<void>;
@@ -47,11 +46,12 @@ export function runNode(args: string[], env: Record<string, string> = {}, killAf
 /** Kills and resumes `args` until `kills` kills landed, checking every completed output. */
 export async function chaos(o: ChaosOptions): Promise<ChaosResult> {
   const r = rng(o.seed ?? 1);
+  const [minMs, maxMs] = 'referenceMs' in o.delays ? [o.delays.referenceMs * 0.15, o.delays.referenceMs * 0.95] : [o.delays.minMs, o.delays.maxMs];
   let kills = 0;
   let completions = 0;
   for (let attempt = 0; kills < o.kills; attempt++) {
     if (attempt > o.kills * 6) throw new Error(`only ${kills} of ${o.kills} kills landed in ${attempt} attempts`);
-    const delay = o.minDelayMs + Math.floor(r() * (o.maxDelayMs - o.minDelayMs));
+    const delay = minMs + Math.floor(r() * (maxMs - minMs));
     const { code, stderr } = await runNode(o.args, o.env, delay);
     if (code === null) {
       kills++;

@@ -33,7 +33,7 @@ test('WARC ingestion survives 10 SIGKILLs: same documents as an uninterrupted ru
   assert.ok(want.length > 50, `reference has ${want.length} documents`);
   assert.equal(new Set(want).size, want.length);
   const out = path.join(dir, 'out');
-  const r = await chaos({ args: args(out), out, kills: 10, minDelayMs: ref.ms * 0.15, maxDelayMs: ref.ms * 0.95, seed: 8, check: async () => assert.deepEqual(await docs(out), want) });
+  const r = await chaos({ args: args(out), out, kills: 10, delays: { referenceMs: ref.ms }, seed: 8, check: async () => assert.deepEqual(await docs(out), want) });
   assert.equal(r.kills, 10);
   process.stdout.write(`# WARC chaos: ${r.kills} kills, ${r.completions} checked completions, ${want.length} documents\n`);
 });

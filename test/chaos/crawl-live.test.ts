@@ -22,8 +22,7 @@ test('a live crawl survives 10 SIGKILLs: every page stored exactly once', { time
       env: { KILN_CRAWL_CHILD: '1' },
       out,
       kills: 10,
-      minDelayMs: 400,
-      maxDelayMs: 2500,
+      delays: { minMs: 400, maxMs: 2500 },
       seed: 12,
       check: async () => {
         const urls: string[] = [];

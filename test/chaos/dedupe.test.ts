@@ -37,7 +37,7 @@ test('dedupe survives 10 SIGKILLs across its phases: the same kept set', { timeo
   const want = await keptIds(reference);
   assert.ok(want.length < 6 * 1500 + 6 * 150, 'duplicates were removed');
   const out = path.join(dir, 'out');
-  const result = await chaos({ args: args(out), out, kills: 10, minDelayMs: ref.ms * 0.15, maxDelayMs: ref.ms * 0.95, seed: 6, check: async () => assert.deepEqual(await keptIds(out), want) });
+  const result = await chaos({ args: args(out), out, kills: 10, delays: { referenceMs: ref.ms }, seed: 6, check: async () => assert.deepEqual(await keptIds(out), want) });
   assert.equal(result.kills, 10);
   process.stdout.write(`# dedupe chaos: ${result.kills} kills, ${result.completions} checked completions, ${want.length} kept\n`);
 });

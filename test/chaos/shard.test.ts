@@ -36,9 +36,7 @@ test('shard survives 10 SIGKILLs: same shards (files, checksums) as an uninterru
     args: args(out),
     out,
     kills: 10,
-    // Spread over the reference run's length, whatever this machine's speed.
-    minDelayMs: ref.ms * 0.15,
-    maxDelayMs: ref.ms * 0.95,
+    delays: { referenceMs: ref.ms },
     seed: 4,
     check: async () => assert.deepEqual(await shardsOf(out), want),
   });

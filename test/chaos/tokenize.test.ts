@@ -29,9 +29,7 @@ test('tokenize survives 10 SIGKILLs: same tokens dataset as an uninterrupted run
     args: args(out),
     out,
     kills: 10,
-    // Kills spread over the reference run's length (startup included), whatever this machine's speed.
-    minDelayMs: ref.ms * 0.15,
-    maxDelayMs: ref.ms * 0.95,
+    delays: { referenceMs: ref.ms },
     seed: 3,
     check: async () => assert.deepEqual(await tokenRows(out), want),
   });
