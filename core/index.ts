@@ -23,3 +23,4 @@ export * from './run-stage.js';
 export * from './dataset-status.js';
 export * from './inspect.js';
 export * from './process-alive.js';
+export * from './file-lock.js';

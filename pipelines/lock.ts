@@ -1,124 +1,19 @@
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { KilnError } from '../core/errors.js';
-import type { Logger } from '../core/log.js';
-import { pidAlive } from '../core/process-alive.js';
+// The pipeline lock: one `kiln run` (or scheduled tick) per pipeline state folder at a time.
+import { acquireFileLock, LockedError, type FileLock, type LockOptions, type LockOwner } from '../core/file-lock.js';
 
-/** What the lock file holds: enough to tell who runs the pipeline and whether it still lives. */
-export interface LockOwner {
-  pid: number;
-  host: string;
-  started: string;
-  command: string;
-}
+export type { LockOwner } from '../core/file-lock.js';
 
 /** Another live process holds the pipeline's lock. */
-export class PipelineLockedError extends KilnError {
-  readonly owner: LockOwner;
+export class PipelineLockedError extends LockedError {
   constructor(lockFile: string, owner: LockOwner) {
-    super(
-      'KILN_PIPELINE_LOCKED',
-      `pipeline is already running: pid ${owner.pid} on ${owner.host} since ${owner.started} (${owner.command}); ` +
-        `wait for it, pass --wait, or remove ${lockFile} if that process is gone`,
-      { path: lockFile },
-    );
-    this.owner = owner;
+    super(lockFile, owner, { code: 'KILN_PIPELINE_LOCKED', what: 'pipeline is already running', hint: 'wait for it, pass --wait' });
   }
 }
 
-/** A held lock; release() is idempotent. */
-export interface PipelineLock {
-  file: string;
-  owner: LockOwner;
-  release(): Promise<void>;
-}
+/** A held pipeline lock; release() is idempotent. */
+export type PipelineLock = FileLock;
 
-/** Options of acquireLock. */
-export interface LockOptions {
-  log?: Logger;
-  /** Wait (polling) until the lock is free instead of failing at once. */
-  wait?: boolean;
-  /** Poll interval while waiting, ms. */
-  pollMs?: number;
-  signal?: AbortSignal;
-  /** Called once when the lock is found busy and we start waiting. */
-  onWait?: (owner: LockOwner) => void;
-}
-
-async function readOwner(file: string): Promise<LockOwner | undefined> {
-  try {
-    const owner = JSON.parse(await fs.readFile(file, 'utf8')) as LockOwner;
-    return typeof owner.pid === 'number' && typeof owner.host === 'string' ? owner : undefined;
-  } catch (err) {
-    // A lock file cut short by a crash between create and write: no live owner wrote it.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    return { pid: -1, host: os.hostname(), started: 'unknown', command: 'unreadable lock file' };
-  }
-}
-
-/**
- * Takes the pipeline lock `file` (create-exclusive). A lock whose pid is dead on this host is
- * stale: it is moved aside by rename (atomic, so two takers cannot both win) and logged. A lock
- * from another host cannot be checked and is always respected.
- */
-export async function acquireLock(file: string, options: LockOptions = {}): Promise<PipelineLock> {
-  const owner: LockOwner = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), command: process.argv.slice(1).join(' ') };
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  let waited = false;
-  for (;;) {
-    try {
-      const handle = await fs.open(file, 'wx');
-      try {
-        await handle.writeFile(JSON.stringify(owner) + '\n');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      let released = false;
-      return {
-        file,
-        owner,
-        release: async () => {
-          if (released) return;
-          released = true;
-          // Only remove the lock if it is still ours (it may have been taken over by hand).
-          const current = await readOwner(file);
-          if (current && current.pid === owner.pid && current.host === owner.host && current.started === owner.started) await fs.rm(file, { force: true });
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const holder = await readOwner(file);
-    if (holder === undefined) continue; // released between our open and read: try again
-    const stale = holder.host === os.hostname() && (holder.pid <= 0 || !pidAlive(holder.pid));
-    if (stale) {
-      const aside = `${file}.stale-${process.pid}-${Date.now()}`;
-      try {
-        await fs.rename(file, aside);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // someone else took it over first
-        throw err;
-      }
-      const moved = await readOwner(aside);
-      if (moved && (moved.pid !== holder.pid || moved.started !== holder.started)) {
-        // Between our read and rename another process took the stale lock over: give it back.
-        await fs.link(aside, file).catch(() => undefined);
-        await fs.rm(aside, { force: true });
-      } else {
-        await fs.rm(aside, { force: true });
-        options.log?.warn('stale_lock_taken_over', { lock: file, pid: holder.pid, host: holder.host, started: holder.started });
-      }
-      continue;
-    }
-    if (!options.wait) throw new PipelineLockedError(file, holder);
-    if (!waited) {
-      waited = true;
-      options.onWait?.(holder);
-      options.log?.info('lock_wait', { lock: file, pid: holder.pid, host: holder.host, started: holder.started });
-    }
-    if (options.signal?.aborted) throw new PipelineLockedError(file, holder);
-    await new Promise((r) => setTimeout(r, options.pollMs ?? 500));
-  }
+/** Takes the pipeline lock `file`; a live holder fails with PipelineLockedError unless `wait`. */
+export function acquireLock(file: string, options: Omit<LockOptions, 'lockedError'> = {}): Promise<PipelineLock> {
+  return acquireFileLock(file, { ...options, lockedError: (f, o) => new PipelineLockedError(f, o) });
 }

@@ -41,6 +41,11 @@ export function tokensOf(stats: Record<string, number>): number | undefined {
   return undefined;
 }
 
+/** The "docs out" cell of a stage's row: `-` for train, whose output is a model, not documents. */
+export function docsOutCell(r: Pick<StageReport, 'stage' | 'docsOut'>): string {
+  return r.stage === 'train' ? '-' : String(r.docsOut);
+}
+
 /** Formats reports as the table `kiln run` and `kiln quickstart` print. */
 export function formatStageTable(reports: readonly StageReport[]): string {
   const header = ['stage', 'status', 'docs in', 'docs out', 'tokens', 'time'];
@@ -48,7 +53,7 @@ export function formatStageTable(reports: readonly StageReport[]): string {
     r.key,
     r.status,
     r.docsIn === undefined ? '-' : String(r.docsIn),
-    String(r.docsOut),
+    docsOutCell(r),
     r.tokens === undefined ? '-' : String(r.tokens),
     `${r.seconds.toFixed(1)}s`,
   ]);

@@ -8,7 +8,7 @@ import { readJsonIfExists } from '../../core/atomic-file.js';
 import type { Logger } from '../../core/log.js';
 import { runPipeline } from '../runner.js';
 import { builtinRegistry } from '../stage-registry.js';
-import type { StageReport } from '../stage-report.js';
+import { docsOutCell, type StageReport } from '../stage-report.js';
 import { readMetrics, writeReport, type ReportTable } from '../../train/index.js';
 import { startDemoSite, type DemoSite } from './demo-site.js';
 
@@ -62,7 +62,7 @@ function datasetTable(reports: StageReport[]): ReportTable {
       .filter(([k, v]) => k.startsWith('dropped_') && v > 0)
       .map(([k, v]) => `${k.slice('dropped_'.length)} ${v}`)
       .join(', ');
-    return [r.key, r.status, r.docsIn ?? '-', r.stage === 'train' ? '-' : r.docsOut, r.tokens ?? '-', r.bytes, dropped || '-'];
+    return [r.key, r.status, r.docsIn ?? '-', docsOutCell(r), r.tokens ?? '-', r.bytes, dropped || '-'];
   });
   return { title: 'Dataset', header: ['stage', 'status', 'docs in', 'docs out', 'tokens', 'bytes', 'dropped (reason count)'], rows };
 }

@@ -30,8 +30,9 @@ export function runNode(args: string[], env: Record<string, string> = {}, killAf
   const started = performance.now();
   return new Promise((resolve) => {
     // No V8 coverage for children killed on purpose: a kill mid-write leaves a truncated file.
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, KILN_LOG: 'silent', ...env };
-    delete childEnv.NODE_V8_COVERAGE;
+    // The key must stay, set to undefined: spawn copies a parent's NODE_V8_COVERAGE into any env
+    // that lacks the key (deleting it is not enough), and leaves undefined values out.
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, KILN_LOG: 'silent', ...env, NODE_V8_COVERAGE: undefined };
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
