@@ -34,7 +34,7 @@ test('training survives 10 SIGKILLs: each step once, losses as in an uninterrupt
     env,
     out,
     kills: 10,
-    delays: { minMs: 1200, maxMs: 4000 },
+    delays: { referenceMs: ref.ms },
     seed: 5,
     check: async () => {
       const got = await losses(out);
