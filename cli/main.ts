@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { KilnError, describeError } from '../core/errors.js';
 
 // Each command lives in cli/commands/<name>.ts and exports register(program).
-const COMMANDS = ['crawl', 'extract', 'dedupe', 'tokenizer', 'tokenize', 'shard', 'train', 'sample', 'run', 'task', 'status', 'schedule', 'inspect', 'quickstart'];
+const COMMANDS = ['crawl', 'extract', 'dedupe', 'compact-index', 'tokenizer', 'tokenize', 'shard', 'train', 'sample', 'run', 'task', 'status', 'schedule', 'inspect', 'quickstart'];
 
 async function loadCommands(program: Command, argv: string[]): Promise<void> {
   // Commands import their stages (TensorFlow.js, tokenizers, ...): load only the one asked for,

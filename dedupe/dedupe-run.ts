@@ -22,7 +22,7 @@ import { clustersStage } from './clusters-stage.js';
 import { permutationsOf, type DedupeConfigInput } from './config.js';
 import { dedupeStage, type DedupeStageConfig } from './dedupe-stage.js';
 import { buildGeneration } from './generation-builder.js';
-import { addGeneration, readIndex, type IndexGeneration } from './index-store.js';
+import { addGeneration, pinIndex, readIndex, unpinIndex, type IndexGeneration } from './index-store.js';
 import { lockIndex } from './index-lock.js';
 import { inferColumns } from './input-schema.js';
 import type { LshParams } from './lsh.js';
@@ -143,6 +143,8 @@ async function runPhases(opts: DedupeOptions, ctx: RunContext): Promise<DedupeSu
     plan = { generations: index?.generations ?? [], generation: `gen-${Date.now().toString(36)}-${hashConfig(out).slice(0, 8)}` };
     await writeFileAtomic(paths.run, JSON.stringify(plan, null, 1));
   }
+  // Until this run finishes, compaction must leave the generations it planned with alone.
+  if (indexDir) await pinIndex(indexDir, { generation: plan.generation, out });
 
   // 1. Signatures.
   const P = permutationsOf(config);
@@ -232,6 +234,7 @@ async function runPhases(opts: DedupeOptions, ctx: RunContext): Promise<DedupeSu
 
   // 5. Filter: the kept documents become the output; SUCCESS.json is written last.
   const final = await runStage(dedupeStage, stageOpts);
+  if (!final.stopped && indexDir) await unpinIndex(indexDir, plan.generation);
   if (!final.stopped && !opts.keepState) {
     for (const p of [paths.signatures, paths.runs, paths.uf, paths.roots]) await fs.rm(p, { recursive: true, force: true });
   }

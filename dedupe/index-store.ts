@@ -17,6 +17,8 @@ export interface IndexGeneration {
   /** Output dataset of the run that added it. */
   addedBy: string;
   addedAt: string;
+  /** For a compacted generation: the names of the generations it replaced (theirs included, recursively). */
+  merged?: string[];
 }
 
 /** `index.json`. */
@@ -71,7 +73,8 @@ export async function readIndex(indexDir: string, params: IndexParams): Promise<
 export async function addGeneration(indexDir: string, params: IndexParams, gen: Omit<IndexGeneration, 'docs' | 'addedAt'>, build: (dir: string) => Promise<number>): Promise<IndexGeneration> {
   await fs.mkdir(indexDir, { recursive: true });
   const manifest = await readIndex(indexDir, params);
-  const listed = manifest.generations.find((g) => g.name === gen.name);
+  // A generation already merged into a compacted one counts as added.
+  const listed = manifest.generations.find((g) => g.name === gen.name || g.merged?.includes(gen.name));
   if (listed) return listed;
   const final = generationDir(indexDir, gen.name);
   let docs: number;
@@ -90,6 +93,40 @@ export async function addGeneration(indexDir: string, params: IndexParams, gen: 
   manifest.generations.push(record);
   await writeFileAtomic(path.join(indexDir, 'index.json'), JSON.stringify(manifest, null, 1));
   return record;
+}
+
+/** A run that planned against the index and has not finished: compaction waits for it (its resume reads the generations it planned with). */
+export interface IndexPin {
+  /** The generation the run adds. */
+  generation: string;
+  /** The run's output dataset. */
+  out: string;
+}
+
+function pinPath(indexDir: string, generation: string): string {
+  return path.join(indexDir, 'pins', `${generation}.json`);
+}
+
+/** Records that the run adding `generation` into `out` is under way. */
+export async function pinIndex(indexDir: string, pin: IndexPin): Promise<void> {
+  await fs.mkdir(path.join(indexDir, 'pins'), { recursive: true });
+  await writeFileAtomic(pinPath(indexDir, pin.generation), JSON.stringify(pin));
+}
+
+/** Removes a finished run's pin. */
+export async function unpinIndex(indexDir: string, generation: string): Promise<void> {
+  await fs.rm(pinPath(indexDir, generation), { force: true });
+}
+
+/** Pins of runs that planned against the index and have not removed theirs. */
+export async function listPins(indexDir: string): Promise<{ file: string; pin: IndexPin | undefined }[]> {
+  const dir = path.join(indexDir, 'pins');
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  return Promise.all(
+    names
+      .filter((n) => n.endsWith('.json'))
+      .map(async (n) => ({ file: path.join(dir, n), pin: await readJsonIfExists<IndexPin>(path.join(dir, n)).catch(() => undefined) })),
+  );
 }
 
 /** Random access to the minima of the index's documents, one open file per generation. */

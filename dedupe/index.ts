@@ -18,3 +18,4 @@ export * from './clusters-stage.js';
 export * from './dedupe-run.js';
 export * from './index-lock.js';
 export * from './exact-jaccard.js';
+export * from './index-compaction.js';

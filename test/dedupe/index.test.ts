@@ -60,3 +60,75 @@ test('with --index, a second run drops documents duplicating the first run and a
     if (!process.env.KEEP_TMP) rmSync(tmp, { recursive: true, force: true }); else console.log(tmp);
   }
 });
+
+test('compact-index merges the generations into one; a run against it keeps exactly what it would have kept', async () => {
+  const { compactIndex } = await import('../../dedupe/index-compaction.js');
+  const { addGeneration, pinIndex } = await import('../../dedupe/index-store.js');
+  const { cpSync, mkdirSync, readdirSync } = await import('node:fs');
+  const { spawnSync } = await import('node:child_process');
+  const { kilnBin } = await import('../core/project-paths.js');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'kiln-dedupe-compact-'));
+  try {
+    const index = path.join(tmp, 'index');
+    // Three runs, the middle one exact-only, each adding a generation.
+    const kept: string[] = [];
+    for (const [i, exactOnly] of [[1, false], [2, true], [3, false]] as const) {
+      const corpus = makeCorpus({ seed: 10 + i, singletons: 120, exactGroups: 10, pairs: 15, idPrefix: `r${i}-` });
+      writeJsonl(path.join(tmp, `in${i}`), corpus.docs, 2);
+      await runDedupe({ inputs: [path.join(tmp, `in${i}`)], out: path.join(tmp, `out${i}`), config: { index, exactOnly }, workers: 1, quiet: true });
+      kept.push(...(await docs(path.join(tmp, `out${i}`))).values());
+    }
+    const before = JSON.parse(readFileSync(path.join(index, 'index.json'), 'utf8')) as { generations: { name: string; docs: number }[] };
+    assert.equal(before.generations.length, 3);
+
+    // Run 4's input: fresh documents, exact and near copies of documents the index holds.
+    const rand = rng(4);
+    const fresh = makeCorpus({ seed: 40, singletons: 80, exactGroups: 0, pairs: 0, idPrefix: 'r4-' });
+    const copies: CorpusDoc[] = [];
+    for (let i = 0; i < 60; i++) {
+      const text = kept[Math.floor(rand() * kept.length)];
+      const variant = i % 2 === 0 ? text.toUpperCase() : text.split(' ').map((w, j) => (j === 5 ? `zz${j}` : w)).join(' ');
+      copies.push({ id: `copy${i}`, text: variant, url: `https://copy/${i}`, lang: 'en' });
+    }
+    writeJsonl(path.join(tmp, 'in4'), [...fresh.docs, ...copies], 2);
+
+    const compacted = path.join(tmp, 'compacted');
+    cpSync(index, compacted, { recursive: true });
+    // An unfinished run pins the index: compaction refuses, naming it.
+    mkdirSync(path.join(tmp, 'unfinished'));
+    await pinIndex(compacted, { generation: 'gen-x', out: path.join(tmp, 'unfinished') });
+    await assert.rejects(compactIndex(compacted), (e: Error & { code?: string }) => e.code === 'KILN_INDEX_PINNED' && e.message.includes('unfinished'));
+    rmSync(path.join(tmp, 'unfinished'), { recursive: true });
+    // Two generations per pass: two passes.
+    const result = await compactIndex(compacted, { fanIn: 2 });
+    assert.deepEqual([result.generationsBefore, result.generationsAfter], [3, 1]);
+    const after = JSON.parse(readFileSync(path.join(compacted, 'index.json'), 'utf8')) as { generations: { name: string; docs: number; merged: string[] }[] };
+    assert.equal(after.generations[0].docs, before.generations.reduce((s, g) => s + g.docs, 0));
+    assert.deepEqual([...after.generations[0].merged].filter((n) => !n.includes('compact')).sort(), before.generations.map((g) => g.name).sort());
+    assert.deepEqual(readdirSync(compacted).filter((n) => !n.startsWith('.')).sort(), [after.generations[0].name, 'index.json', 'pins'].sort(), 'old generations and the stale pin are gone');
+    assert.deepEqual(readdirSync(path.join(compacted, 'pins')), []);
+
+    const plain = await runDedupe({ inputs: [path.join(tmp, 'in4')], out: path.join(tmp, 'out4-plain'), config: { index }, workers: 1, quiet: true });
+    const viaCompacted = await runDedupe({ inputs: [path.join(tmp, 'in4')], out: path.join(tmp, 'out4-compacted'), config: { index: compacted }, workers: 1, quiet: true });
+    assert.deepEqual([...(await docs(path.join(tmp, 'out4-compacted'))).keys()].sort(), [...(await docs(path.join(tmp, 'out4-plain'))).keys()].sort());
+    assert.deepEqual([viaCompacted.kept, viaCompacted.dropped_exact, viaCompacted.dropped_near], [plain.kept, plain.dropped_exact, plain.dropped_near]);
+    assert.ok(plain.dropped_exact > 0 && plain.dropped_near > 0, `the index mattered: ${plain.dropped_exact} exact, ${plain.dropped_near} near`);
+
+    // A generation merged into the compacted one is not added again (a resumed run re-adding its own).
+    let built = false;
+    const again = await addGeneration(compacted, { ngram: 5, bands: 14, rows: 8 }, { name: before.generations[0].name, near: true, addedBy: 'x' }, async () => {
+      built = true;
+      return 0;
+    });
+    assert.equal(built, false);
+    assert.equal(again.name, after.generations[0].name);
+
+    // The CLI: compacting the plain index (now 4 generations) prints its summary.
+    const cli = spawnSync(process.execPath, [kilnBin, 'compact-index', index, '--json'], { encoding: 'utf8' });
+    assert.equal(cli.status, 0, cli.stderr);
+    const summary = JSON.parse(cli.stdout) as { generationsBefore: number; generationsAfter: number };
+    assert.deepEqual([summary.generationsBefore, summary.generationsAfter], [4, 1]);
+  } finally {
+    if (!process.env.KEEP_TMP) rmSync(tmp, { recursive: true, force: true }); else console.log(tmp);
+  }
+});
