@@ -12,6 +12,8 @@ export const layout = {
   doneMarker: (dir: string, task: number) => path.join(dir, '_kiln', 'done', pad5(task)),
   failedMarker: (dir: string, task: number) => path.join(dir, '_kiln', 'failed', pad5(task)),
   part: (dir: string, task: number, chunk: number) => path.join(dir, partName(task, chunk)),
+  /** The excluded dataset of a stage that keeps its dropped rows: a kiln dataset of its own. */
+  excluded: (dir: string) => path.join(dir, 'excluded'),
   /** Stage-private state (indexes, sorted runs, crawl store). */
   stageState: (dir: string, stage: string) => path.join(dir, '_kiln', stage),
 };

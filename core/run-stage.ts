@@ -1,6 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
+import type { ColumnSpec } from './columns.js';
+import { readCommits } from './commit-record.js';
 import { hashConfig } from './config-hash.js';
 import { layout } from './dataset-layout.js';
 import { readDone, readManifest, readSuccess, writeManifest, type DatasetManifest, type SuccessRecord } from './dataset-manifest.js';
@@ -84,9 +86,13 @@ export async function prepareStage<C>(stage: StageDefinition<C>, options: RunSta
     createdAt: new Date().toISOString(),
   };
   const existing = await readManifest(out);
+  const excludedColumns = stage.excludedColumns?.(config);
   if (existing) {
     const same = existing.stage === manifest.stage && existing.configHash === manifest.configHash && existing.inputFingerprint === manifest.inputFingerprint;
-    if (same) return { manifest: { ...existing, module: stage.module }, fresh: false };
+    if (same) {
+      if (excludedColumns) await writeExcludedManifest(out, manifest, excludedColumns);
+      return { manifest: { ...existing, module: stage.module }, fresh: false };
+    }
     if (!options.overwrite) {
       const what = existing.stage !== manifest.stage ? `stage ${existing.stage}` : existing.configHash !== manifest.configHash ? 'another config' : 'other inputs';
       throw new ConfigChangedError(`output ${out} was made by ${what}; pass --overwrite to replace it`, { path: out });
@@ -96,7 +102,32 @@ export async function prepareStage<C>(stage: StageDefinition<C>, options: RunSta
   }
   await fs.mkdir(out, { recursive: true });
   await writeManifest(out, manifest);
+  if (excludedColumns) await writeExcludedManifest(out, manifest, excludedColumns);
   return { manifest, fresh: true };
+}
+
+/** The excluded dataset's manifest (once; a kill between the two manifests is mended by the next run). */
+async function writeExcludedManifest(out: string, manifest: DatasetManifest, columns: ColumnSpec[]): Promise<void> {
+  const dir = layout.excluded(out);
+  if (await readManifest(dir)) return;
+  await writeManifest(dir, { ...manifest, stage: `${manifest.stage}.excluded`, columns });
+}
+
+/** SUCCESS.json of the excluded dataset, written just before the output's own. */
+async function writeExcludedSuccess(out: string, manifest: DatasetManifest, seconds: number): Promise<void> {
+  const dir = layout.excluded(out);
+  const commits = await readCommits(dir);
+  const record: SuccessRecord = {
+    stage: `${manifest.stage}.excluded`,
+    configHash: manifest.configHash,
+    tasks: manifest.taskCount,
+    rows: commits.reduce((s, c) => s + c.rows, 0),
+    bytes: commits.reduce((s, c) => s + c.bytes, 0),
+    stats: {},
+    seconds,
+    finishedAt: new Date().toISOString(),
+  };
+  await writeFileAtomic(layout.success(dir), JSON.stringify(record, null, 1));
 }
 
 /** Runs a stage to completion (or resumes it): plan, skip done tasks, run the rest, write SUCCESS.json. */
@@ -145,6 +176,7 @@ export async function runStage<C>(stage: StageDefinition<C>, options: RunStageOp
       seconds: (Date.now() - started) / 1000,
       finishedAt: new Date().toISOString(),
     };
+    if (stage.excludedColumns?.(config)) await writeExcludedSuccess(out, manifest, record.seconds);
     await writeFileAtomic(layout.success(out), JSON.stringify(record, null, 1));
     summary.extra = record.extra;
     log.info('stage_done', { stage: stage.name, out, rows, bytes, seconds: record.seconds });

@@ -53,6 +53,13 @@ export async function runTask<C>(stage: StageDefinition<C>, manifest: DatasetMan
   const config = stage.config.parse(manifest.config);
   const task = manifest.tasks[index];
   const writer = await TaskWriter.open(out, index, manifest.columns, stage.chunk);
+  const excludedColumns = stage.excludedColumns?.(config);
+  let exclude: TaskContext<C>['exclude'] = () => undefined;
+  if (excludedColumns) {
+    const side = await TaskWriter.open(layout.excluded(out), index, excludedColumns, stage.chunk, { rollbackFrom: writer.chunksCommitted });
+    writer.attachSide(side);
+    exclude = (row, reason) => side.push({ ...row, reason });
+  }
   const ctx: TaskContext<C> = {
     config,
     task,
@@ -60,15 +67,16 @@ export async function runTask<C>(stage: StageDefinition<C>, manifest: DatasetMan
     out,
     writer,
     stats: writer.stats,
+    exclude,
     log: hooks.log.child({ stage: stage.name, task: index }),
     progress: hooks.progress,
     signal: hooks.signal,
   };
   if (stage.map) await runMap(stage, ctx);
   else await stage.runTask!(ctx);
-  if (writer.pendingRows > 0) {
+  if (writer.pendingAllRows > 0) {
     // Committing them here would pair them with a stale cursor: a resume would write them twice.
-    throw new Error(`stage ${stage.name} task ${index} returned with ${writer.pendingRows} uncommitted rows; call writer.commit(cursor) before returning`);
+    throw new Error(`stage ${stage.name} task ${index} returned with ${writer.pendingAllRows} uncommitted rows; call writer.commit(cursor) before returning`);
   }
   // A stopped task (SIGTERM) has committed what it had but is not done: no marker.
   if (hooks.signal.aborted) return undefined;

@@ -32,6 +32,8 @@ export interface TaskContext<C> {
   writer: TaskWriter;
   stats: Stats;
   log: Logger;
+  /** Keeps a dropped row, with why, in the excluded dataset (`<out>/excluded/`); a no-op unless the stage writes one. */
+  exclude(row: Row, reason: string): void;
   /** Reports rows and bytes processed since the last call. */
   progress(rows: number, bytes?: number): void;
   /** Aborted on SIGTERM: commit what is buffered and return. */
@@ -55,6 +57,12 @@ export interface StageDefinition<C = unknown> {
   config: z.ZodType<C>;
   /** Output columns (a function of the config). */
   columns: (config: C) => ColumnSpec[];
+  /**
+   * Columns of the excluded dataset (`<out>/excluded/`: the rows the stage dropped, each with a
+   * `reason`) when the config asks for one; undefined = none. Its parts commit in lockstep with
+   * the output's, so a resume never loses or repeats an excluded row either.
+   */
+  excludedColumns?: (config: C) => ColumnSpec[] | undefined;
   /** Splits the work into tasks; default: the input files spread over tasks by size. */
   plan?: (ctx: PlanContext<C>) => Promise<TaskPlan[]>;
   /**

@@ -58,6 +58,8 @@ export class TaskWriter {
   private lastCommit = Date.now();
   private _cursor: unknown;
   private _totalRows: number;
+  /** The excluded dataset's writer for this task, committed just before this one (attachSide). */
+  private side?: TaskWriter;
 
   private constructor(dir: string, task: number, columns: readonly ColumnSpec[], last: CommitRecord | undefined, limits: ChunkLimits) {
     this.dir = dir;
@@ -70,10 +72,22 @@ export class TaskWriter {
     this.stats = new Stats(last?.stats);
   }
 
-  /** Opens task `task` of dataset `dir`: deletes its uncommitted leftovers and restores cursor and stats. */
-  static async open(dir: string, task: number, columns: readonly ColumnSpec[], limits: ChunkLimits = {}): Promise<TaskWriter> {
+  /**
+   * Opens task `task` of dataset `dir`: deletes its uncommitted leftovers and restores cursor and
+   * stats. With `rollbackFrom` (a side dataset: the main writer's next chunk), commits from that
+   * chunk on are undone too: they were made just before a main commit that a kill prevented.
+   */
+  static async open(dir: string, task: number, columns: readonly ColumnSpec[], limits: ChunkLimits = {}, options: { rollbackFrom?: number } = {}): Promise<TaskWriter> {
     await fs.mkdir(layout.commits(dir), { recursive: true });
-    const commits = await readCommits(dir, task);
+    let commits = await readCommits(dir, task);
+    const from = options.rollbackFrom;
+    if (from !== undefined) {
+      // Newest first, so a kill here leaves a shorter but still contiguous history.
+      for (const c of commits.filter((r) => r.chunk >= from).reverse()) await fs.rm(layout.commit(dir, task, c.chunk), { force: true });
+      commits = commits.filter((c) => c.chunk < from);
+      const have = (commits.at(-1)?.chunk ?? -1) + 1;
+      if (have < from) throw new CorruptPartError(`${dir}: task ${task} has ${have} commits but its main dataset ${from}; this side dataset lost commits (deleted by hand?)`, { path: dir });
+    }
     const last = commits.at(-1);
     const committedFiles = new Set(commits.map((c) => c.file).filter(Boolean));
     // Leftovers of a killed run of this task: parts without a commit record, and temp files.
@@ -94,6 +108,22 @@ export class TaskWriter {
       }
     }
     return new TaskWriter(dir, task, columns, last, limits);
+  }
+
+  /** Number of the next chunk this writer commits (= chunks committed so far). */
+  get chunksCommitted(): number {
+    return this.nextChunk;
+  }
+
+  /** Commits `side` (same task of the excluded dataset) with the same cursor just before each commit of this writer. */
+  attachSide(side: TaskWriter): void {
+    if (side.nextChunk !== this.nextChunk) throw new KilnError('KILN_WRITER_STATE', `task ${this.task}: side dataset at chunk ${side.nextChunk}, main at ${this.nextChunk}`, { path: side.dir });
+    this.side = side;
+  }
+
+  /** Rows buffered here and in the attached side writer. */
+  get pendingAllRows(): number {
+    return this.pending.length + (this.side?.pendingRows ?? 0);
   }
 
   /** The input cursor of the last commit; undefined when the task starts fresh. */
@@ -122,6 +152,7 @@ export class TaskWriter {
 
   /** True when the buffer reached a chunk limit (bytes, rows or age). */
   shouldCommit(): boolean {
+    if (this.side?.shouldCommit()) return true;
     return (
       this.pendingSize >= this.limits.bytes ||
       this.pending.length >= this.limits.rows ||
@@ -131,6 +162,7 @@ export class TaskWriter {
 
   /** Makes the buffered rows durable together with `cursor` (the input position after them). */
   async commit(cursor: unknown): Promise<void> {
+    await this.side?.commit(cursor);
     if (this.pending.length === 0) return this.commitBytes(undefined, 0, cursor);
     const { encodeParquet } = await (parquetWrite ??= import('./parquet-write.js'));
     let data: Uint8Array;
@@ -146,6 +178,7 @@ export class TaskWriter {
   /** Commits a part encoded elsewhere (no rows may be buffered), with `cursor` after its rows. */
   async commitPart(part: EncodedPart, cursor: unknown): Promise<void> {
     if (this.pending.length > 0) throw new KilnError('KILN_WRITER_STATE', `task ${this.task}: commitPart with ${this.pending.length} buffered rows`, { path: this.dir });
+    await this.side?.commit(cursor);
     await this.commitBytes(part.rows > 0 ? part.data : undefined, part.rows, cursor);
   }
 

@@ -25,6 +25,7 @@ interface CrawlOptions {
   userAgent?: string;
   allowPrivate?: boolean;
   filter: boolean;
+  excluded?: boolean;
   extractor?: string;
   recrawl?: boolean;
   overwrite?: boolean;
@@ -89,6 +90,7 @@ export function register(program: Command): void {
     .option('--user-agent <ua>', 'User-Agent header; its first word is the robots.txt product token')
     .option('--allow-private', 'allow private, loopback and link-local addresses (local sites)')
     .option('--no-filter', 'keep every page with text (no quality filters)')
+    .option('--excluded', 'also write the documents the filters dropped, each with its reason, to <out>/excluded/ (a dataset of its own)')
     .option('--extractor <kind>', 'main (boilerplate removed, default) | plain (all visible text)')
     .option('--recrawl', 'crawl a finished output again: conditional GETs, 304 keeps the stored document, changed pages get a new version')
     .option('--overwrite', 'replace an output made with another config')
@@ -103,7 +105,7 @@ export function register(program: Command): void {
         summary = await runStage(stage, {
           inputs: archives,
           out: opts.out,
-          config: { warcLists: opts.warcList ? [opts.warcList] : [], filter: opts.filter },
+          config: { warcLists: opts.warcList ? [opts.warcList] : [], filter: opts.filter, excluded: Boolean(opts.excluded) },
           overwrite: opts.overwrite,
           signal: stopSignal(),
           quiet: opts.json,
@@ -121,6 +123,7 @@ export function register(program: Command): void {
           warc: opts.warc === true,
           allowPrivate: Boolean(opts.allowPrivate),
           filter: opts.filter,
+          excluded: Boolean(opts.excluded),
         };
         const set = (key: string, v: unknown): void => { if (v !== undefined) config[key] = v; };
         set('maxPages', intFlag(opts.maxPages, '--max-pages'));

@@ -7,7 +7,7 @@ import type { ColumnSpec } from '../../core/columns.js';
 import { describeError, KilnError } from '../../core/errors.js';
 import { defineStage, type TaskContext, type TaskPlan } from '../../core/stage.js';
 import { archiveCrawlConfig, type ArchiveCrawlConfig } from './config.js';
-import { processPageText } from './document-pipeline.js';
+import { processPageText, scrubPii } from './document-pipeline.js';
 import { recordText } from './record-text.js';
 import { readWarcPathList } from './warc-paths.js';
 import { readWarcRecords, type WarcResumePoint } from './warc-reader.js';
@@ -47,19 +47,20 @@ async function runArchiveTask(ctx: TaskContext<ArchiveCrawlConfig>): Promise<voi
       if ('page' in outcome) {
         stats.inc('pages');
         const v = processPageText(outcome.page.text, config);
+        const doc = {
+          id: outcome.page.id,
+          url: outcome.page.url,
+          warc_file: location,
+          // Per-record gzip and plain files: the record's byte offset; whole-file gzip: its decompressed offset.
+          warc_offset: rec.offset + rec.within,
+        };
         if (v.keep) {
           stats.inc('kept');
-          writer.push({
-            id: outcome.page.id,
-            text: v.text,
-            url: outcome.page.url,
-            warc_file: location,
-            // Per-record gzip and plain files: the record's byte offset; whole-file gzip: its decompressed offset.
-            warc_offset: rec.offset + rec.within,
-            lang: v.lang,
-            lang_score: v.langScore,
-          });
-        } else stats.inc(`dropped_${v.reason}`);
+          writer.push({ ...doc, text: v.text, lang: v.lang, lang_score: v.langScore });
+        } else {
+          stats.inc(`dropped_${v.reason}`);
+          if (config.excluded) ctx.exclude({ ...doc, text: scrubPii(outcome.page.text, config), lang: v.lang ?? null, lang_score: v.langScore ?? null }, v.reason);
+        }
       } else stats.inc(`skipped_${outcome.skip}`);
       last = { offset: rec.offset, within: rec.within };
       ctx.progress(1, rec.contentLength);
@@ -92,6 +93,7 @@ export const archiveCrawlStage = defineStage<ArchiveCrawlConfig>({
   module: import.meta.url,
   config: archiveCrawlConfig,
   columns: () => ARCHIVE_COLUMNS,
+  excludedColumns: (config) => (config.excluded ? [...ARCHIVE_COLUMNS, { name: 'reason', type: 'string' }] : undefined),
   plan: async (ctx): Promise<TaskPlan[]> => {
     const files = await listWarcFiles(ctx.inputs, ctx.config);
     return files.map((warc, index) => ({ index, inputs: [], warc }));

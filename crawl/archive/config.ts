@@ -16,6 +16,8 @@ export const archiveCrawlConfig = z.object({
   maxFiles: z.number().int().positive().optional(),
   /** false = `--no-filter`: keep every document with non-empty text. */
   filter: z.boolean().default(true),
+  /** `--excluded`: also write the dropped documents, each with its `reason`, to `<out>/excluded/` (datatrove's exclusion writer). */
+  excluded: z.boolean().default(false),
   /** Languages to keep (ISO 639-1); empty keeps all. FineWeb keeps English. */
   languages: z.array(z.string()).default(['en']),
   /** Minimum language score (eld's scale; see crawl/extract/language.ts). */

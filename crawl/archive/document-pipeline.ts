@@ -6,8 +6,8 @@ import { detectLanguage, replacePii } from '../extract/index.js';
 import { qualityFilters } from '../filters/index.js';
 import type { ArchiveCrawlConfig } from './config.js';
 
-/** The text to keep with its language, or the reason it was dropped. */
-export type PageVerdict = { keep: true; text: string; lang: string; langScore: number } | { keep: false; reason: string };
+/** The text to keep with its language, or the reason it was dropped (and the language, once known). */
+export type PageVerdict = { keep: true; text: string; lang: string; langScore: number } | { keep: false; reason: string; lang?: string; langScore?: number };
 
 /** Applies language id, filters and PII replacement to one page's text. */
 export function processPageText(text: string, cfg: ArchiveCrawlConfig): PageVerdict {
@@ -15,11 +15,15 @@ export function processPageText(text: string, cfg: ArchiveCrawlConfig): PageVerd
   const { lang, score } = detectLanguage(text);
   let t = text;
   if (cfg.filter) {
-    if (cfg.languages.length > 0 && (!cfg.languages.includes(lang) || score < cfg.minLanguageScore)) return { keep: false, reason: 'language' };
+    if (cfg.languages.length > 0 && (!cfg.languages.includes(lang) || score < cfg.minLanguageScore)) return { keep: false, reason: 'language', lang, langScore: score };
     const v = qualityFilters(t, cfg.quality);
-    if (!v.keep) return { keep: false, reason: v.reason };
+    if (!v.keep) return { keep: false, reason: v.reason, lang, langScore: score };
     t = v.text;
   }
-  if (cfg.pii.emails || cfg.pii.ips) t = replacePii(t, { emails: cfg.pii.emails, ips: cfg.pii.ips });
-  return { keep: true, text: t, lang, langScore: score };
+  return { keep: true, text: scrubPii(t, cfg), lang, langScore: score };
+}
+
+/** The text with e-mail and IP addresses replaced as the config asks: kept and excluded documents alike. */
+export function scrubPii(text: string, cfg: ArchiveCrawlConfig): string {
+  return cfg.pii.emails || cfg.pii.ips ? replacePii(text, { emails: cfg.pii.emails, ips: cfg.pii.ips }) : text;
 }

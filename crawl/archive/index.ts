@@ -4,7 +4,7 @@ export { readWarcRecords, DEFAULT_MAX_BLOCK_BYTES, type WarcRecord, type WarcRea
 export { gunzipMembers, type GzipPiece } from './gzip-members.js';
 export { parseHttpResponse, decodeHttpBody, dechunk, type HttpResponse } from './http-payload.js';
 export { recordText, unbracket, type RecordPage, type RecordOutcome } from './record-text.js';
-export { processPageText, type PageVerdict } from './document-pipeline.js';
+export { processPageText, scrubPii, type PageVerdict } from './document-pipeline.js';
 export { openWarcSource, isUrl } from './warc-source.js';
 export { readWarcPathList, COMMON_CRAWL_PREFIX } from './warc-paths.js';
 export { WarcTruncatedError, WarcCorruptError, WarcSourceError } from './errors.js';

@@ -32,6 +32,8 @@ export const liveCrawlConfig = z.object({
   extractor: z.enum(['main', 'plain']).default('main'),
   /** Language id + Gopher/C4/FineWeb quality filters (shared with the archive crawler); false keeps every page with text. */
   filter: z.boolean().default(true),
+  /** `--excluded`: also write the pages dropped after fetching (filters, noindex), each with its `reason`, to `<out>/excluded/`. */
+  excluded: z.boolean().default(false),
   /** Languages kept by the filter (ISO 639-1); empty keeps all. */
   languages: z.array(z.string()).default(['en']),
   /** Largest body kept (decoded bytes); past it the body is truncated or the page skipped. */

@@ -10,6 +10,7 @@ export const liveCrawlStage = defineStage<LiveCrawlConfig>({
   module: import.meta.url,
   config: liveCrawlConfig,
   columns: () => LIVE_CRAWL_COLUMNS,
+  excludedColumns: (config) => (config.excluded ? [...LIVE_CRAWL_COLUMNS, { name: 'reason', type: 'string' }] : undefined),
   plan: async () => [{ index: 0, inputs: [] }],
   runTask: runLiveCrawl,
   inline: true,

@@ -122,6 +122,8 @@ export async function runLiveCrawl(ctx: TaskContext<LiveCrawlConfig>): Promise<v
     let pagesDone = cursor.pages;
     let pagesStarted = cursor.pages;
     let pending: Row[] = [];
+    // Pages dropped after fetching, for the excluded dataset (--excluded): committed with their batch.
+    let pendingExcluded: { row: Row; reason: string }[] = [];
     let pendingBytes = 0;
     let lastCommit = Date.now();
     let committing: Promise<void> = Promise.resolve();
@@ -138,15 +140,18 @@ export async function runLiveCrawl(ctx: TaskContext<LiveCrawlConfig>): Promise<v
     const commit = (complete: boolean): Promise<void> => {
       const batch = currentBatch++;
       const rows = pending;
+      const excludedRows = pendingExcluded;
       const pages = pagesDone;
       const deltas = counts;
       counts = new Map();
       pending = [];
+      pendingExcluded = [];
       pendingBytes = 0;
       lastCommit = Date.now();
       const sealed = warc?.seal();
       committing = committing.then(async () => {
         for (const r of rows) writer.push(r);
+        for (const e of excludedRows) ctx.exclude(e.row, e.reason);
         for (const [k, v] of deltas) stats.inc(k, v);
         await store.flush();
         if (sealed) await sealed;
@@ -198,6 +203,13 @@ export async function runLiveCrawl(ctx: TaskContext<LiveCrawlConfig>): Promise<v
           reason = 'extract_error';
           log.warn('extract_error', { url: finalUrl, error: (err as Error).message });
         }
+        // A document row of this page: kept (as a new version) or, with --excluded, dropped.
+        const rowOf = (body: string, version: number, lang: string | null, langScore: number | null): Row => ({
+          id: versionedId(finalUrl, version), text: body, url: finalUrl, title: title ?? null,
+          fetched_at: new Date().toISOString(), status: outcome.status, content_type: outcome.contentType,
+          etag: validators.etag, last_modified: validators.lastModified, lang, lang_score: langScore,
+          version, truncated: outcome.truncated,
+        });
         let verdict: ReturnType<typeof filterPage> | null = null;
         if (!reason) {
           verdict = filterPage(text);
@@ -211,13 +223,13 @@ export async function runLiveCrawl(ctx: TaskContext<LiveCrawlConfig>): Promise<v
           } else {
             const version = rec.version + 1;
             page = { ...page, version, hash };
-            docRow = {
-              id: versionedId(finalUrl, version), text: verdict.text, url: finalUrl, title: title ?? null,
-              fetched_at: new Date().toISOString(), status: outcome.status, content_type: outcome.contentType,
-              etag: validators.etag, last_modified: validators.lastModified, lang: verdict.lang, lang_score: verdict.langScore,
-              version, truncated: outcome.truncated,
-            };
+            docRow = rowOf(verdict.text, version, verdict.lang, verdict.langScore);
           }
+        }
+        if (reason && config.excluded) {
+          const known = verdict && !verdict.keep ? verdict : undefined;
+          pendingExcluded.push({ reason, row: rowOf(filterPage.scrub(text), rec.version + 1, known?.lang ?? null, known?.langScore ?? null) });
+          pendingBytes += text.length;
         }
       }
       if (reason) count(`dropped_${reason}`);

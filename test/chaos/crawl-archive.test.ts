@@ -9,11 +9,16 @@ import { chaos, runNode } from './chaos-harness.js';
 
 async function docs(dir: string): Promise<string[]> {
   const rows: string[] = [];
-  for await (const d of readDocuments([dir])) rows.push(`${d.id}\t${d.warc_file}\t${d.warc_offset}\t${d.text.length}`);
+  for await (const d of readDocuments([dir])) rows.push(`${d.id}\t${d.warc_file}\t${d.warc_offset}\t${d.text.length}\t${d.reason ?? ''}`);
   return rows.sort();
 }
 
-test('WARC ingestion survives 10 SIGKILLs: same documents as an uninterrupted run', { timeout: 600_000 }, async (t) => {
+/** The kept and the excluded documents (`--excluded`): both must survive the kills. */
+async function both(out: string): Promise<string[][]> {
+  return [await docs(out), await docs(path.join(out, 'excluded'))];
+}
+
+test('WARC ingestion survives 10 SIGKILLs: same kept and excluded documents as an uninterrupted run', { timeout: 600_000 }, async (t) => {
   const source = path.join(sharedData, 'warc');
   if (!(await fs.stat(source).catch(() => undefined))) return t.skip(`${source} absent: WARC chaos test skipped`);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-chaos-warc-'));
@@ -25,15 +30,16 @@ test('WARC ingestion survives 10 SIGKILLs: same documents as an uninterrupted ru
       files.push(f);
     }
   }
-  const args = (out: string) => [kilnBin, 'crawl', '--warc', ...files, '--out', out, '--no-filter'];
+  const args = (out: string) => [kilnBin, 'crawl', '--warc', ...files, '--out', out, '--excluded'];
   const reference = path.join(dir, 'reference');
   const ref = await runNode(args(reference));
   assert.equal(ref.code, 0, ref.stderr);
-  const want = await docs(reference);
-  assert.ok(want.length > 50, `reference has ${want.length} documents`);
-  assert.equal(new Set(want).size, want.length);
+  const want = await both(reference);
+  const [kept, excluded] = want;
+  assert.ok(kept.length > 10 && excluded.length > 10 && kept.length + excluded.length > 100, `reference has ${kept.length} kept and ${excluded.length} excluded documents`);
+  assert.equal(new Set([...kept, ...excluded]).size, kept.length + excluded.length);
   const out = path.join(dir, 'out');
-  const r = await chaos({ args: args(out), out, kills: 10, delays: { referenceMs: ref.ms }, seed: 8, check: async () => assert.deepEqual(await docs(out), want) });
+  const r = await chaos({ args: args(out), out, kills: 10, delays: { referenceMs: ref.ms }, seed: 8, check: async () => assert.deepEqual(await both(out), want) });
   assert.equal(r.kills, 10);
-  process.stdout.write(`# WARC chaos: ${r.kills} kills, ${r.completions} checked completions, ${want.length} documents\n`);
+  process.stdout.write(`# WARC chaos: ${r.kills} kills, ${r.completions} checked completions, ${kept.length} kept + ${excluded.length} excluded documents\n`);
 });

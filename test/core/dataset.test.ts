@@ -152,3 +152,34 @@ test('the CLI prints help, and the package imports itself as kiln', async () => 
   const self = await run('node', ['--input-type=module', '-e', "import { runStage, defineStage } from 'kiln'; console.log(typeof runStage, typeof defineStage)"], { cwd: projectRoot });
   assert.equal(self.stdout.trim(), 'function function');
 });
+
+test('a side (excluded) writer commits in lockstep: a commit the main writer never made is rolled back on reopen', async () => {
+  const { TaskWriter } = await import('../../core/task-writer.js');
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-side-'));
+  const main = path.join(dir, 'main');
+  const side = path.join(dir, 'main', 'excluded');
+  const cols = [{ name: 'id', type: 'string' as const }];
+  const open = async () => {
+    const m = await TaskWriter.open(main, 0, cols);
+    const s = await TaskWriter.open(side, 0, cols, {}, { rollbackFrom: m.chunksCommitted });
+    m.attachSide(s);
+    return { m, s };
+  };
+  let { m, s } = await open();
+  m.push({ id: 'kept-1' });
+  s.push({ id: 'dropped-1' });
+  await m.commit({ at: 1 });
+  // A kill between the side's commit and the main's: the side is one chunk ahead.
+  s.push({ id: 'dropped-2' });
+  await s.commit({ at: 2 });
+  assert.equal((await readCommits(side, 0)).length, 2);
+  ({ m, s } = await open());
+  assert.equal((await readCommits(side, 0)).length, 1, 'the unmatched side commit is undone');
+  assert.deepEqual(s.cursor, m.cursor);
+  assert.deepEqual((await fs.readdir(side)).filter((n) => n.endsWith('.parquet')), ['part-00000-0000.parquet'], 'and its part removed');
+  // A side dataset behind its main one lost commits: refused, naming it.
+  await m.commit({ at: 3 });
+  await fs.rm(path.join(side, '_kiln', 'commits', '00000-0001.json'));
+  await assert.rejects(open(), (e: Error) => e instanceof CorruptPartError && e.message.includes('lost commits'));
+  await fs.rm(dir, { recursive: true, force: true });
+});

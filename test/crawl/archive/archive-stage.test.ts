@@ -50,16 +50,35 @@ test('archive stage: documents from several files; a truncated file fails alone,
   }
 });
 
-test('archive stage: filters count each drop under its reason', async (t) => {
+test('archive stage: filters count each drop under its reason, and --excluded keeps each dropped page with it', async (t) => {
   if (!warcDir) return t.skip('../shared/data/warc absent');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-arch-'));
   try {
     const inputs = [path.join(warcDir, 'dolma/sample-0000.warc.gz'), path.join(warcDir, 'resiliparse/warcfile.warc.gz')];
-    const s = await runStage(archiveCrawlStage, { inputs, out: path.join(dir, 'o'), config: {}, workers: 1, quiet: true });
+    const out = path.join(dir, 'o');
+    const s = await runStage(archiveCrawlStage, { inputs, out, config: { excluded: true }, workers: 1, quiet: true });
     const dropped = Object.entries(s.stats).filter(([k]) => k.startsWith('dropped_'));
     assert.ok(dropped.length >= 2, JSON.stringify(s.stats));
     assert.equal(s.stats.pages, s.rows + dropped.reduce((n, [, v]) => n + v, 0));
-    for await (const d of readDocuments([path.join(dir, 'o')])) assert.equal(d.lang, 'en');
+    const kept = new Set<string>();
+    for await (const d of readDocuments([out])) {
+      assert.equal(d.lang, 'en');
+      kept.add(d.id);
+    }
+    // --excluded: every dropped page is in <out>/excluded/ once, with the reason it was counted under.
+    const reasons = new Map<string, number>();
+    const excludedIds = new Set<string>();
+    for await (const d of readDocuments([path.join(out, 'excluded')])) {
+      assert.ok(!kept.has(d.id) && !excludedIds.has(d.id), `${d.id} kept or excluded twice`);
+      excludedIds.add(d.id);
+      reasons.set(String(d.reason), (reasons.get(String(d.reason)) ?? 0) + 1);
+      assert.ok(Number(d.warc_offset) >= 0 && typeof d.text === 'string', 'provenance and text kept');
+    }
+    assert.deepEqual(Object.fromEntries([...reasons].map(([r, n]) => [`dropped_${r}`, n])), Object.fromEntries(dropped));
+    assert.ok(existsSync(path.join(out, 'excluded', '_kiln', 'SUCCESS.json')));
+    // Without --excluded there is no such dataset.
+    await runStage(archiveCrawlStage, { inputs, out: path.join(dir, 'plain'), config: {}, workers: 1, quiet: true });
+    assert.equal(existsSync(path.join(dir, 'plain', 'excluded')), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -121,7 +121,7 @@ describe('live crawl of a local site', () => {
   });
 });
 
-test('quality and language filters drop thin or foreign pages with a named reason', async () => {
+test('quality and language filters drop thin or foreign pages with a named reason; --excluded keeps them', async () => {
   const prose = [
     'The river town wakes slowly in the early autumn, when the fog lifts from the water and the first boats leave the harbour.',
     'Fishermen check their nets while the bakery on the corner opens its doors and the smell of fresh bread drifts along the street.',
@@ -143,12 +143,19 @@ test('quality and language filters drop thin or foreign pages with a named reaso
   });
   const out = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-filter-'));
   try {
-    const s = await runStage(liveCrawlStage, { out, config: { urls: [`${server.origin}/`], allowPrivate: true, perHostDelayMs: 0, discoverSitemaps: false } });
+    const s = await runStage(liveCrawlStage, { out, config: { urls: [`${server.origin}/`], allowPrivate: true, perHostDelayMs: 0, discoverSitemaps: false, excluded: true } });
     const rows = await docs(out);
     assert.deepEqual(rows.map((r) => new URL(r.url as string).pathname), ['/']);
     assert.equal(rows[0].lang, 'en');
     assert.equal(s.stats.dropped_language, 1);
-    assert.equal(Object.entries(s.stats).filter(([k]) => k.startsWith('dropped_')).reduce((n, [, v]) => n + v, 0), 2);
+    const dropped = Object.entries(s.stats).filter(([k]) => k.startsWith('dropped_'));
+    assert.equal(dropped.reduce((n, [, v]) => n + v, 0), 2);
+    // --excluded: both dropped pages, with their text, language and the reason they were counted under.
+    const excluded = (await docs(path.join(out, 'excluded'))).sort((a, b) => String(a.url).localeCompare(String(b.url)));
+    assert.deepEqual(excluded.map((r) => [new URL(r.url as string).pathname, `dropped_${String(r.reason)}`]).sort(), dropped.map(([k]) => k).map((k) => [k === 'dropped_language' ? '/de' : '/thin', k]).sort());
+    const de = excluded.find((r) => String(r.url).endsWith('/de'))!;
+    assert.equal(de.lang, 'de');
+    assert.match(String(de.text), /Fischer/);
   } finally {
     await server.close();
     await fs.rm(out, { recursive: true, force: true });
