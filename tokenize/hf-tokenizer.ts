@@ -4,8 +4,9 @@
 // fallback, normalizers) runs on HF tokenizers' Rust binding, which is the reference itself.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname } from 'node:path';
-import { Tokenizer as HfTokenizer } from 'tokenizers';
+import type { Tokenizer as HfTokenizer } from 'tokenizers';
 import { ConfigError, CorruptInputError } from '../core/errors.js';
 import { byteLevelBytes } from './byte-level-alphabet.js';
 import type { ByteBpeSpec } from './byte-bpe.js';
@@ -138,6 +139,13 @@ function byteLevelSpec(json: TokenizerJson, vocab: [string, number][]): ByteBpeS
   return { tokenBytes, byteIds, pairs, wholeTokenShortcut: m.ignore_merges === true, splitPiece: gpt2PieceEnd, specialTokens };
 }
 
+// The native binding is loaded only for files kiln's own BPE does not run: every encode worker
+// would otherwise dlopen it at start for nothing.
+const require = createRequire(import.meta.url);
+function hfBinding(): typeof import('tokenizers') {
+  return require('tokenizers') as typeof import('tokenizers');
+}
+
 function splitMerge(merge: string): [string, string] {
   const at = merge.indexOf(' ', 1);
   return [merge.slice(0, at), merge.slice(at + 1)];
@@ -147,13 +155,13 @@ function splitMerge(merge: string): [string, string] {
 function bindingTokenizer(info: TokenizerInfo, json: TokenizerJson, text: string, path: string): Tokenizer {
   let hf: HfTokenizer;
   try {
-    hf = HfTokenizer.fromString(text);
+    hf = hfBinding().Tokenizer.fromString(text);
   } catch (err) {
     // Older files (bert-base-uncased among them) leave out model.type; the Rust side then needs it.
     const model = json.model!;
     if (model.type !== undefined) throw new CorruptInputError(`tokenizers cannot load ${path}: ${(err as Error).message}`, { path }, { cause: err });
     const type = model.merges !== undefined ? 'BPE' : Array.isArray(model.vocab) ? 'Unigram' : 'WordPiece';
-    hf = HfTokenizer.fromString(JSON.stringify({ ...json, model: { type, ...model } }));
+    hf = hfBinding().Tokenizer.fromString(JSON.stringify({ ...json, model: { type, ...model } }));
   }
   const splittable = WHITESPACE_SPLITTING.has(json.pre_tokenizer?.type ?? '');
   const options = { addSpecialTokens: false };

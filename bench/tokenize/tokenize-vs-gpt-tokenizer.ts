@@ -47,42 +47,41 @@ function peer(): { seconds: number; cpu: number; tokens: number } {
   return { seconds: r.seconds, cpu: r.cpu, tokens: (JSON.parse(r.stdout) as { tokens: number }).tokens };
 }
 
-const times: Record<string, number[]> = { peer: [], kiln: [], kiln1: [], kiln2: [], tiny: [] };
-const cpu: Record<string, number[]> = { peer: [], kiln: [], kiln1: [], kiln2: [], tiny: [] };
+// Worker counts for the scaling rows: 1, 2, 4, ... up to the cores there are (at least 1 and 2).
+const cores = os.availableParallelism();
+const scaling = [1, 2, 4, 8, 16, 32, 64].filter((n) => n <= Math.max(2, cores));
+const runs = ['peer', 'kiln', 'tiny', ...scaling.map((n) => `kiln${n}`)];
+const times: Record<string, number[]> = Object.fromEntries(runs.map((k) => [k, []]));
+const cpu: Record<string, number[]> = Object.fromEntries(runs.map((k) => [k, []]));
 const ratios: number[] = [];
 let peerTokens = 0;
 let kilnTokens = 0;
+const record = (key: string, r: { seconds: number; cpu: number }): void => {
+  times[key].push(r.seconds);
+  cpu[key].push(r.cpu);
+};
 for (let r = 0; r < repeats; r++) {
   const p = peer();
   const k = kiln(undefined);
-  const k1 = kiln(1);
-  const k2 = kiln(2);
-  const t = kiln(undefined, tiny);
+  record('peer', p);
+  record('kiln', k);
+  const perCount = scaling.map((n) => kiln(n));
+  perCount.forEach((x, i) => record(`kiln${scaling[i]}`, x));
+  record('tiny', kiln(undefined, tiny));
   peerTokens = p.tokens;
   kilnTokens = k.tokens;
-  if (k1.tokens !== p.tokens || k2.tokens !== p.tokens) throw new Error(`token counts differ: gpt-tokenizer ${p.tokens}, kiln ${k.tokens}/${k1.tokens}/${k2.tokens}`);
-  times.peer.push(p.seconds);
-  times.kiln.push(k.seconds);
-  times.kiln1.push(k1.seconds);
-  times.kiln2.push(k2.seconds);
-  cpu.peer.push(p.cpu);
-  cpu.kiln.push(k.cpu);
-  cpu.kiln1.push(k1.cpu);
-  cpu.kiln2.push(k2.cpu);
-  times.tiny.push(t.seconds);
-  cpu.tiny.push(t.cpu);
+  if ([k, ...perCount].some((x) => x.tokens !== p.tokens)) throw new Error(`token counts differ: gpt-tokenizer ${p.tokens}, kiln ${[k, ...perCount].map((x) => x.tokens).join('/')}`);
   ratios.push(p.seconds / k.seconds);
-  process.stderr.write(`run ${r + 1}: gpt-tokenizer ${p.seconds.toFixed(2)} s, kiln ${k.seconds.toFixed(2)} s (1 worker ${k1.seconds.toFixed(2)}, 2 workers ${k2.seconds.toFixed(2)})\n`);
+  process.stderr.write(`run ${r + 1}: gpt-tokenizer ${p.seconds.toFixed(2)} s, kiln ${k.seconds.toFixed(2)} s (${perCount.map((x, i) => `${scaling[i]} workers ${x.seconds.toFixed(2)}`).join(', ')})\n`);
 }
 const mb = bytes / 1e6;
 const row = (name: string, s: number[]): string => `| ${name} | ${median(s).toFixed(2)} | ${(mb / median(s)).toFixed(1)} |`;
 const rowCpu = (name: string, key: string): string => `| ${name} | ${median(times[key]).toFixed(2)} | ${(mb / median(times[key])).toFixed(1)} | ${median(cpu[key]).toFixed(2)} |`;
-console.log(`corpus: ${mb.toFixed(1)} MB of text, ${peerTokens} tokens (kiln ${kilnTokens}, equal: ${peerTokens === kilnTokens}); ${os.availableParallelism()} cores; ${repeats} alternated runs, medians`);
+console.log(`corpus: ${mb.toFixed(1)} MB of text, ${peerTokens} tokens (kiln ${kilnTokens}, equal: ${peerTokens === kilnTokens}); ${cores} cores; ${repeats} alternated runs, medians`);
 console.log('| run (whole process) | wall s | MB/s | CPU s (user+sys) |\n|---|---|---|---|');
 console.log(rowCpu('gpt-tokenizer r50k_base, 1 thread', 'peer'));
-console.log(rowCpu(`kiln tokenize, all cores (${os.availableParallelism()} workers)`, 'kiln'));
-console.log(rowCpu('kiln tokenize, --workers 1', 'kiln1'));
-console.log(rowCpu('kiln tokenize, --workers 2', 'kiln2'));
+console.log(rowCpu(`kiln tokenize, all cores (${cores} workers)`, 'kiln'));
+for (const n of scaling) console.log(rowCpu(`kiln tokenize, --workers ${n}`, `kiln${n}`));
 console.log(`| kiln tokenize, all cores, one 11-byte document (fixed cost) | ${median(times.tiny).toFixed(2)} | - | ${median(cpu.tiny).toFixed(2)} |`);
 console.log(`\nspeed-up kiln (all cores) over gpt-tokenizer: median of per-run ratios ${median(ratios).toFixed(2)}x (runs: ${ratios.map((x) => x.toFixed(2)).join(', ')})`);
 
