@@ -1,17 +1,10 @@
 import { runStage } from '../core/run-stage.js';
 import type { StageDefinition } from '../core/stage.js';
-import { isComposite, type CompositeSummary } from './composite-stage.js';
+import { isComposite, type CompositeRunOptions, type CompositeSummary } from './composite-stage.js';
 import type { PlannedStage } from './pipeline-plan.js';
-import type { Logger } from '../core/log.js';
 
-/** Options of runPlannedStage beyond what the plan fixes. */
-export interface RunPlannedOptions {
-  tasks?: number;
-  workers?: number;
-  overwrite?: boolean;
-  signal?: AbortSignal;
-  log: Logger;
-  quiet?: boolean;
+/** Options of runPlannedStage beyond what the plan fixes: a composite run's options, plus two for core stages. */
+export interface RunPlannedOptions extends Omit<CompositeRunOptions<unknown>, 'inputs' | 'out' | 'config'> {
   /** Core stages: run only these task indices (a Slurm array element). */
   only?: number[];
   /** Core stages: write the manifest and run nothing. */
