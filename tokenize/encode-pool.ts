@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { KilnError } from '../core/errors.js';
+import type { EncodedPart } from '../core/task-writer.js';
 import type { EncodeReply, EncodeRequest } from './encode-worker.js';
 import { JsonlBatchError } from './jsonl-documents.js';
 import type { TokenizerInfo } from './tokenizer.js';
@@ -13,11 +14,8 @@ type Result = Extract<EncodeReply, { type: 'result' | 'part' }>;
 /** The documents of one part: whole JSONL lines for the worker to parse, or texts with their ids. */
 export type PartInput = { jsonl: Uint8Array; idField: string; textField: string } | { ids: string[]; texts: readonly string[] };
 
-/** One part of a tokens dataset, encoded as Parquet by a worker. */
-export interface EncodedPartResult {
-  /** Parquet bytes of the `{id, tokens}` rows (empty when `rows` is 0). */
-  data: Uint8Array;
-  rows: number;
+/** One part of a tokens dataset, encoded as Parquet by a worker: what TaskWriter.commitPart takes, plus counts. */
+export interface EncodedPartResult extends EncodedPart {
   tokens: number;
   /** Lines the JSONL input spanned, blank ones included (JSONL input only). */
   lines?: number;

@@ -6,6 +6,7 @@
 // worth of ZSTD.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Row } from '../core/document.js';
+import type { EncodedPartResult } from './encode-pool.js';
 import { JsonlBatchError, parseJsonlDocuments } from './jsonl-documents.js';
 import { loadTokenizer } from './load.js';
 import { TokenBuffer } from './token-buffer.js';
@@ -28,7 +29,7 @@ export interface EncodeRequest {
 export type EncodeReply =
   | { type: 'ready'; info: TokenizerInfo }
   | { type: 'result'; id: number; tokens: Uint32Array; ends: Uint32Array }
-  | { type: 'part'; id: number; data: Uint8Array; rows: number; tokens: number; lines?: number }
+  | ({ type: 'part'; id: number } & EncodedPartResult)
   | { type: 'error'; id: number; code: string; message: string; line?: number; key?: string };
 
 type Reply = Exclude<EncodeReply, { type: 'ready' | 'error' }>;
