@@ -4,17 +4,23 @@ import { IoError } from './errors.js';
 
 let counter = 0;
 
-/** A temporary name beside `target`, unique per process, that readers never mistake for a part. */
+/**
+ * A temporary name beside `target`, unique per process, that readers never mistake for a part:
+ * hidden, and ending in `.tmp-<pid>-<n>` so that no `*.parquet` / `*.json` glob matches it.
+ */
 export function tempPathFor(target: string): string {
-  return path.join(path.dirname(target), `.tmp-${process.pid}-${counter++}-${path.basename(target)}`);
+  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${counter++}`);
 }
 
-/** True for names written by tempPathFor: leftovers of a killed writer, safe to delete on resume. */
+const TEMP_RE = /^\..*\.tmp-\d+-\d+$/;
+
+/** True for names written by tempPathFor (and by older kiln: `.tmp-` first): leftovers of a killed writer, safe to delete on resume. */
 export function isTempName(name: string): boolean {
-  return name.startsWith('.tmp-');
+  return name.startsWith('.tmp-') || TEMP_RE.test(name);
 }
 
-async function fsyncDir(dir: string): Promise<void> {
+/** Makes a rename in `dir` durable (best effort where a filesystem cannot sync a directory). */
+export async function fsyncDir(dir: string): Promise<void> {
   // Makes the rename itself durable; some filesystems refuse to open a dir for sync, which is harmless.
   let handle: fs.FileHandle | undefined;
   try {
@@ -27,22 +33,38 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes `data` to `target` so that a crash leaves either the old file or the whole new one. */
-export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
-  const tmp = tempPathFor(target);
+function ioError(target: string, err: unknown): IoError {
+  const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+  return new IoError(`cannot write ${target}: ${code} ${(err as Error).message}`, { path: target }, { cause: err });
+}
+
+/** Writes `data` to `file` and fsyncs it (not atomic: callers make it visible by a rename or a commit record). */
+export async function writeFileSynced(file: string, data: Uint8Array | string): Promise<void> {
   let handle: fs.FileHandle | undefined;
   try {
-    handle = await fs.open(tmp, 'w');
+    handle = await fs.open(file, 'w');
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await fs.rename(tmp, target);
   } catch (err) {
     await handle?.close().catch(() => undefined);
+    await fs.rm(file, { force: true }).catch(() => undefined);
+    throw ioError(file, err);
+  }
+}
+
+/** Writes `data` to `target` so that a crash leaves either the old file or the whole new one. */
+export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
+  const tmp = tempPathFor(target);
+  await writeFileSynced(tmp, data).catch((err: IoError) => {
+    throw ioError(target, err.cause ?? err);
+  });
+  try {
+    await fs.rename(tmp, target);
+  } catch (err) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new IoError(`cannot write ${target}: ${code} ${(err as Error).message}`, { path: target }, { cause: err });
+    throw ioError(target, err);
   }
   await fsyncDir(path.dirname(target));
 }

@@ -30,6 +30,19 @@ export function partName(task: number, chunk: number): string {
   return `part-${pad5(task)}-${pad4(chunk)}.parquet`;
 }
 
+/**
+ * Where a part waits between its write and its commit: a hidden name that no `*.parquet` glob
+ * (DuckDB, pyarrow, Spark) matches, so readers of the directory never see uncommitted rows.
+ */
+export function pendingPartName(file: string): string {
+  return `.${file}.pending`;
+}
+
+/** The part file name a pending name stands for, or undefined for any other name. */
+export function parsePendingName(name: string): string | undefined {
+  return name.startsWith('.') && name.endsWith('.pending') ? name.slice(1, -'.pending'.length) : undefined;
+}
+
 const PART_RE = /^part-(\d{5,})-(\d{4,})\.parquet$/;
 
 /** Task and chunk of a part file name, or undefined for any other name. */

@@ -98,3 +98,10 @@ export function describeError(err: unknown): string {
   }
   return `KILN_INTERNAL: ${String(err)}`;
 }
+
+/** An input is a kiln dataset whose run has not finished (no `_kiln/SUCCESS.json`). */
+export class InputUnfinishedError extends KilnError {
+  constructor(message: string, where: ErrorLocation = {}) {
+    super('KILN_INPUT_UNFINISHED', message, where);
+  }
+}

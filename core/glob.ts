@@ -19,13 +19,20 @@ function segmentRegex(pattern: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
+function splitAtGlob(pattern: string): { base: string; rest: string[] } {
+  const parts = path.resolve(pattern).split(path.sep);
+  const firstGlob = parts.findIndex(isGlob);
+  return { base: parts.slice(0, firstGlob).join(path.sep) || path.sep, rest: parts.slice(firstGlob) };
+}
+
+/** The absolute directory a glob starts from (`data/**\/*.jsonl` -> `/cwd/data`): matched files' paths are relative to it. */
+export function globBase(pattern: string): string {
+  return splitAtGlob(pattern).base;
+}
+
 /** Files matching a glob, sorted; `**` matches any number of directories. */
 export async function expandGlob(pattern: string): Promise<string[]> {
-  const abs = path.resolve(pattern);
-  const parts = abs.split(path.sep);
-  const firstGlob = parts.findIndex(isGlob);
-  const base = parts.slice(0, firstGlob).join(path.sep) || path.sep;
-  const rest = parts.slice(firstGlob);
+  const { base, rest } = splitAtGlob(pattern);
   const out: string[] = [];
   async function walk(dir: string, i: number): Promise<void> {
     if (i === rest.length) return;

@@ -5,29 +5,46 @@ import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { readCommits } from './commit-record.js';
-import { layout, parsePartName } from './dataset-layout.js';
+import { layout, parsePartName, pendingPartName } from './dataset-layout.js';
 import type { Document, Row } from './document.js';
 import { CorruptInputError, CorruptPartError, ForeignFileError, UsageError } from './errors.js';
 import { isTempName } from './atomic-file.js';
-import { expandGlob, isGlob } from './glob.js';
+import { expandGlob, globBase, isGlob } from './glob.js';
+import { lineDocumentId, textFileDocumentId } from './document-id.js';
 
-/** One readable input file: a Parquet part or a JSON-lines file (optionally gzip/zstd). */
+/**
+ * One readable input file: a Parquet part, a JSON-lines file or a plain-text file (one document
+ * per file); JSONL and text optionally gzip/zstd.
+ */
 export interface InputFile {
+  /** Absolute path. */
   path: string;
-  format: 'parquet' | 'jsonl';
+  format: 'parquet' | 'jsonl' | 'text';
   compression?: 'gzip' | 'zstd';
   bytes: number;
   /** Rows, when known without reading (kiln parts). */
   rows?: number;
+  /** JSONL and text: the path relative to the input it was found under (`/`-separated); ids of documents without one derive from it. */
+  source?: string;
 }
 
-const JSONL_RE = /\.(jsonl|ndjson|json)(\.(gz|zst))?$/;
+const TEXT_RE = /\.(jsonl|ndjson|json|txt)(\.(gz|zst))?$/;
+const EXPECTED = 'expected .parquet, .jsonl, .txt, optionally .gz or .zst';
 
 function classify(file: string): Pick<InputFile, 'format' | 'compression'> | undefined {
   if (file.endsWith('.parquet')) return { format: 'parquet' };
-  const m = JSONL_RE.exec(file);
+  const m = TEXT_RE.exec(file);
   if (!m) return undefined;
-  return { format: 'jsonl', compression: m[3] === 'gz' ? 'gzip' : m[3] === 'zst' ? 'zstd' : undefined };
+  return { format: m[1] === 'txt' ? 'text' : 'jsonl', compression: m[3] === 'gz' ? 'gzip' : m[3] === 'zst' ? 'zstd' : undefined };
+}
+
+/** An input file record; `root` is the directory `source` is relative to. */
+function fileEntry(full: string, kind: Pick<InputFile, 'format' | 'compression'>, bytes: number, root: string): InputFile {
+  const entry: InputFile = { path: full, ...kind, bytes };
+  // Only JSONL and text need it: adding it to Parquet entries would change the plan (and so the
+  // identity) of every existing dataset made from kiln parts.
+  if (kind.format !== 'parquet') entry.source = path.relative(root, full).split(path.sep).join('/');
+  return entry;
 }
 
 /** True when `dir` is a dataset kiln wrote (has `_kiln/dataset.json`). */
@@ -35,18 +52,26 @@ export async function isKilnDataset(dir: string): Promise<boolean> {
   return fs.stat(layout.datasetJson(dir)).then((s) => s.isFile(), () => false);
 }
 
+/** `dir` must be absolute (listInputFiles resolves every input first). */
 async function kilnParts(dir: string): Promise<InputFile[]> {
   const commits = await readCommits(dir);
   const committed = new Set<string>();
   const files: InputFile[] = [];
   for (const c of commits) {
     if (!c.file) continue;
-    const full = path.join(dir, c.file);
-    // A manifest entry must name a file inside the dataset: never follow `../` out of it.
-    if (path.dirname(full) !== path.resolve(dir) || c.file.includes('/') || c.file.includes('\\')) {
+    // A commit record must name a file inside the dataset: never follow `../` out of it.
+    if (c.file !== path.basename(c.file) || c.file.includes('/') || c.file.includes('\\') || c.file === '..' || c.file === '.') {
       throw new CorruptPartError(`commit record of task ${c.task} chunk ${c.chunk} names a file outside the dataset: ${c.file}`, { path: dir });
     }
-    const st = await fs.stat(full).catch(() => undefined);
+    let full = path.join(dir, c.file);
+    let st = await fs.stat(full).catch(() => undefined);
+    if (!st) {
+      // Committed but not yet published under its final name (the writer renames right after the
+      // commit record; a kill in between is rolled forward by the next run): read it where it is.
+      const pending = path.join(dir, pendingPartName(c.file));
+      st = await fs.stat(pending).catch(() => undefined);
+      if (st) full = pending;
+    }
     if (!st) throw new CorruptPartError(`committed part is missing: ${full}`, { path: full });
     if (st.size !== c.bytes) throw new CorruptPartError(`committed part ${full} has ${st.size} bytes, its commit record says ${c.bytes} (truncated or replaced)`, { path: full });
     committed.add(c.file);
@@ -61,46 +86,58 @@ async function kilnParts(dir: string): Promise<InputFile[]> {
   return files;
 }
 
-async function plainDir(dir: string): Promise<InputFile[]> {
+async function plainDir(dir: string, root = dir): Promise<InputFile[]> {
   const out: InputFile[] = [];
   const entries = (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const e of entries) {
     const full = path.join(dir, e.name);
     // Hidden files and Spark/Hadoop markers (_SUCCESS, _metadata) are not data.
     if (e.name.startsWith('.') || e.name.startsWith('_')) continue;
-    if (e.isDirectory()) {
-      out.push(...(await plainDir(full)));
+    const st = e.isSymbolicLink() ? await fs.stat(full) : undefined;
+    if (e.isDirectory() || st?.isDirectory()) {
+      out.push(...(await plainDir(full, root)));
       continue;
     }
     const kind = classify(e.name);
-    if (!kind) throw new ForeignFileError(`not a Parquet or JSONL file: ${full} (expected .parquet, .jsonl, .jsonl.gz or .jsonl.zst)`, { path: full });
-    out.push({ path: full, ...kind, bytes: (await fs.stat(full)).size });
+    if (!kind) throw new ForeignFileError(`not a Parquet, JSONL or text file: ${full} (${EXPECTED})`, { path: full });
+    out.push(fileEntry(full, kind, (st ?? (await fs.stat(full))).size, root));
   }
   return out;
 }
 
-/** Resolves dataset dirs, plain dirs, files and globs to the files to read, in a stable order. */
+/**
+ * The canonical form of a path the user typed: absolute, normalised (`./a`, `a/`, `a//b`), with
+ * symlinks resolved, so every spelling of one dataset plans, locks and resumes as the same one.
+ */
+export async function canonicalPath(p: string): Promise<string> {
+  const abs = path.resolve(p);
+  return fs.realpath(abs).catch(() => abs);
+}
+
+/** Resolves dataset dirs, plain dirs, files and globs to the files to read (absolute paths), in a stable order. */
 export async function listInputFiles(inputs: readonly string[]): Promise<InputFile[]> {
   const out: InputFile[] = [];
   for (const input of inputs) {
     if (isGlob(input)) {
       const matches = await expandGlob(input);
       if (matches.length === 0) throw new UsageError(`no files match ${input}`, { path: input });
+      const root = globBase(input);
       for (const m of matches) {
         const kind = classify(m);
-        if (!kind) throw new ForeignFileError(`not a Parquet or JSONL file: ${m}`, { path: m });
-        out.push({ path: m, ...kind, bytes: (await fs.stat(m)).size });
+        if (!kind) throw new ForeignFileError(`not a Parquet, JSONL or text file: ${m} (${EXPECTED})`, { path: m });
+        out.push(fileEntry(m, kind, (await fs.stat(m)).size, root));
       }
       continue;
     }
     const st = await fs.stat(input).catch(() => undefined);
     if (!st) throw new UsageError(`input does not exist: ${input}`, { path: input });
+    const abs = await canonicalPath(input);
     if (st.isDirectory()) {
-      out.push(...((await isKilnDataset(input)) ? await kilnParts(input) : await plainDir(input)));
+      out.push(...((await isKilnDataset(abs)) ? await kilnParts(abs) : await plainDir(abs)));
     } else {
-      const kind = classify(input);
-      if (!kind) throw new ForeignFileError(`not a Parquet or JSONL file: ${input}`, { path: input });
-      out.push({ path: path.resolve(input), ...kind, bytes: st.size });
+      const kind = classify(abs);
+      if (!kind) throw new ForeignFileError(`not a Parquet, JSONL or text file: ${input} (${EXPECTED})`, { path: input });
+      out.push(fileEntry(abs, kind, st.size, path.dirname(abs)));
     }
   }
   return out;
@@ -131,10 +168,16 @@ function zstdStream(): Transform {
   return t;
 }
 
+function openDecompressed(file: InputFile): Readable {
+  const stream: Readable = createReadStream(file.path);
+  if (file.compression === 'gzip') return stream.pipe(createGunzip());
+  if (file.compression === 'zstd') return stream.pipe(zstdStream());
+  return stream;
+}
+
 async function* readJsonl(file: InputFile, fromRow: number): AsyncGenerator<Row> {
-  let stream: Readable = createReadStream(file.path);
-  if (file.compression === 'gzip') stream = stream.pipe(createGunzip());
-  else if (file.compression === 'zstd') stream = stream.pipe(zstdStream());
+  const stream = openDecompressed(file);
+  const source = file.source ?? path.basename(file.path);
   const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
   let lineNo = 0;
   let row = 0;
@@ -152,7 +195,10 @@ async function* readJsonl(file: InputFile, fromRow: number): AsyncGenerator<Row>
       if (!value || typeof value !== 'object' || Array.isArray(value)) {
         throw new CorruptInputError(`${file.path}:${lineNo}: expected a JSON object per line`, { path: file.path, record: lineNo });
       }
-      yield value as Row;
+      const record = value as Row;
+      // Rows without an id get one from where they are (tokenize's worker parser does the same).
+      if (record.id === undefined || record.id === null) record.id = lineDocumentId(source, lineNo);
+      yield record;
     }
   } catch (err) {
     if (err instanceof CorruptInputError) throw err;
@@ -163,10 +209,25 @@ async function* readJsonl(file: InputFile, fromRow: number): AsyncGenerator<Row>
   }
 }
 
-/** Rows of one input file from row `fromRow` on (0-based, counting non-empty lines for JSONL). */
+// Bound: one document per file, so the file is the document and is held whole, as any reader of it would.
+async function* readTextFile(file: InputFile, fromRow: number): AsyncGenerator<Row> {
+  if (fromRow > 0) return;
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of openDecompressed(file)) chunks.push(chunk as Buffer);
+  } catch (err) {
+    throw new CorruptInputError(`${file.path}: cannot read (${(err as Error).message})`, { path: file.path }, { cause: err });
+  }
+  // A leading BOM marks the file's encoding; it is not part of the text (TextDecoder drops it).
+  const text = new TextDecoder('utf-8').decode(Buffer.concat(chunks));
+  yield { id: textFileDocumentId(file.source ?? path.basename(file.path), text), text };
+}
+
+/** Rows of one input file from row `fromRow` on (0-based, counting non-empty lines for JSONL; a text file is one row). */
 export function readInputRows(file: InputFile, options: { fromRow?: number; columns?: string[] } = {}): AsyncGenerator<Row> {
   const fromRow = options.fromRow ?? 0;
-  return file.format === 'parquet' ? readParquet(file.path, fromRow, options.columns) : readJsonl(file, fromRow);
+  if (file.format === 'parquet') return readParquet(file.path, fromRow, options.columns);
+  return file.format === 'text' ? readTextFile(file, fromRow) : readJsonl(file, fromRow);
 }
 
 // hyparquet and its codecs load (~15 ms) only when a Parquet input is read.

@@ -9,7 +9,8 @@ import type { Logger } from './log.js';
 import type { Progress } from './progress.js';
 import { runTask } from './run-task.js';
 import type { StageDefinition } from './stage.js';
-import type { WorkerMessage } from './task-worker.js';
+import { writeStderrLine } from './stderr-status.js';
+import type { WorkerMessage, WorkerRequest } from './task-worker.js';
 
 /** How a task ended. */
 export interface TaskOutcome {
@@ -41,29 +42,63 @@ async function recordFailure(out: string, task: number, error: KilnError, log: L
   }
 }
 
-function runInWorker(out: string, task: number, opts: LocalExecutorOptions): Promise<TaskOutcome> {
-  return new Promise((resolve) => {
-    const worker = new Worker(new URL('./task-worker.js', import.meta.url), { workerData: { out, task } });
-    let settled = false;
-    const onAbort = (): void => worker.postMessage({ type: 'abort' });
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const finish = (o: TaskOutcome): void => {
-      if (settled) return;
-      settled = true;
-      opts.signal?.removeEventListener('abort', onAbort);
-      void worker.terminate();
-      // The worker's parentPort listener keeps it (and so this process) alive after its task.
-      void worker.terminate();
-      resolve(o);
-    };
-    worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'progress') opts.progress.add(m.rows, m.bytes);
-      else if (m.type === 'done') finish({ task, status: m.stopped ? 'stopped' : 'done' });
-      else if (m.type === 'error') finish({ task, status: 'failed', error: toKilnError(m.error) });
+/**
+ * One worker thread that runs tasks one at a time. A task's failure is reported and the thread
+ * serves the next one; a crash (the thread died) fails its task and the next task gets a fresh
+ * thread.
+ */
+class TaskThread {
+  private worker?: Worker;
+  private current?: { task: number; resolve: (o: TaskOutcome) => void };
+  started = 0;
+
+  constructor(private readonly opts: LocalExecutorOptions) {}
+
+  run(out: string, task: number): Promise<TaskOutcome> {
+    const worker = this.worker ?? this.start();
+    return new Promise((resolve) => {
+      this.current = { task, resolve };
+      worker.postMessage({ type: 'run', out, task } satisfies WorkerRequest);
     });
-    worker.on('error', (err) => finish({ task, status: 'failed', error: new KilnError('KILN_TASK_CRASHED', `task ${task} crashed: ${err.message}`) }));
-    worker.on('exit', (code) => finish({ task, status: 'failed', error: new KilnError('KILN_TASK_CRASHED', `task ${task} worker exited with code ${code}`) }));
-  });
+  }
+
+  abort(): void {
+    this.worker?.postMessage({ type: 'abort' } satisfies WorkerRequest);
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    if (w) await w.terminate();
+  }
+
+  private settle(o: Omit<TaskOutcome, 'task'>): void {
+    const c = this.current;
+    if (!c) return;
+    this.current = undefined;
+    c.resolve({ task: c.task, ...o });
+  }
+
+  private start(): Worker {
+    const worker = new Worker(new URL('./task-worker.js', import.meta.url));
+    this.started++;
+    this.worker = worker;
+    if (this.opts.signal?.aborted) worker.postMessage({ type: 'abort' } satisfies WorkerRequest);
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'progress') this.opts.progress.add(m.rows, m.bytes);
+      else if (m.type === 'log') writeStderrLine(m.line);
+      else if (m.type === 'done') this.settle({ status: m.stopped ? 'stopped' : 'done' });
+      else if (m.type === 'error') this.settle({ status: 'failed', error: toKilnError(m.error) });
+    });
+    const crashed = (why: string): void => {
+      if (this.worker === worker) this.worker = undefined;
+      const task = this.current?.task;
+      this.settle({ status: 'failed', error: new KilnError('KILN_TASK_CRASHED', `task ${task} ${why}`) });
+    };
+    worker.on('error', (err) => crashed(`crashed: ${err.message}`));
+    worker.on('exit', (code) => crashed(`worker exited with code ${code}`));
+    return worker;
+  }
 }
 
 async function runHere(stage: StageDefinition<unknown>, manifest: DatasetManifest, out: string, task: number, opts: LocalExecutorOptions): Promise<TaskOutcome> {
@@ -78,24 +113,35 @@ async function runHere(stage: StageDefinition<unknown>, manifest: DatasetManifes
   }
 }
 
+/** What runTasksLocally did: each task's outcome, and how many worker threads it started. */
+export interface LocalRun {
+  outcomes: TaskOutcome[];
+  workersStarted: number;
+}
+
 /**
- * Runs the given tasks on this machine: on worker threads (one per core by default), or in this
- * thread when the stage is inline or one worker is asked for. Worker threads rather than child
- * processes: a SIGKILL of the run takes every task down with it, so no orphan keeps writing
- * while a resumed run works on the same task.
+ * Runs the given tasks on this machine: on worker threads (one per core by default, each serving
+ * task after task), or in this thread when the stage is inline or one worker is asked for.
+ * Worker threads rather than child processes: a SIGKILL of the run takes every task down with
+ * it, so no orphan keeps writing while a resumed run works on the same task.
  */
-export async function runTasksLocally(stage: StageDefinition<unknown>, manifest: DatasetManifest, out: string, tasks: number[], opts: LocalExecutorOptions): Promise<TaskOutcome[]> {
+export async function runTasksLocally(stage: StageDefinition<unknown>, manifest: DatasetManifest, out: string, tasks: number[], opts: LocalExecutorOptions): Promise<LocalRun> {
   const parallel = Math.max(1, Math.min(opts.workers ?? os.availableParallelism(), tasks.length));
   const inline = stage.inline || parallel === 1;
   const queue = [...tasks];
   const outcomes: TaskOutcome[] = [];
+  const threads: TaskThread[] = [];
+  const onAbort = (): void => threads.forEach((t) => t.abort());
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   async function lane(): Promise<void> {
+    const thread = inline ? undefined : new TaskThread(opts);
+    if (thread) threads.push(thread);
     for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
       if (opts.signal?.aborted) {
         outcomes.push({ task: t, status: 'stopped' });
         continue;
       }
-      const o = inline ? await runHere(stage, manifest, out, t, opts) : await runInWorker(out, t, opts);
+      const o = thread ? await thread.run(out, t) : await runHere(stage, manifest, out, t, opts);
       if (o.status === 'failed' && o.error) {
         opts.log.error('task_failed', { stage: stage.name, task: t, error: describeError(o.error) });
         await recordFailure(out, t, o.error, opts.log);
@@ -104,6 +150,11 @@ export async function runTasksLocally(stage: StageDefinition<unknown>, manifest:
       outcomes.push(o);
     }
   }
-  await Promise.all(Array.from({ length: inline ? 1 : parallel }, lane));
-  return outcomes.sort((a, b) => a.task - b.task);
+  try {
+    await Promise.all(Array.from({ length: inline ? 1 : parallel }, lane));
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    await Promise.all(threads.map((t) => t.close()));
+  }
+  return { outcomes: outcomes.sort((a, b) => a.task - b.task), workersStarted: threads.reduce((s, t) => s + t.started, 0) };
 }

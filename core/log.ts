@@ -7,11 +7,13 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-type Sink = (line: string) => void;
+import { writeStderrLine } from './stderr-status.js';
 
-const stderrSink: Sink = (line) => {
-  process.stderr.write(line + '\n');
-};
+/** Where a logger's finished lines go. */
+export type LogSink = (line: string) => void;
+type Sink = LogSink;
+
+const stderrSink: Sink = writeStderrLine;
 
 /** A logger writing JSON lines; `KILN_LOG=silent` mutes it (tests, library use). */
 export function createLogger(base: Record<string, unknown> = {}, sink: Sink = stderrSink): Logger {

@@ -1,4 +1,5 @@
 import type { Logger } from './log.js';
+import { endStatusLine, setStatusLine } from './stderr-status.js';
 
 /** Progress of one stage: a redrawn bar on a terminal, a JSON line every few seconds otherwise. */
 export class Progress {
@@ -34,7 +35,7 @@ export class Progress {
   /** Final line (and the bar's newline). */
   end(): void {
     this.emit(true);
-    if (this.tty && !this.quiet) process.stderr.write('\n');
+    if (this.tty && !this.quiet) endStatusLine();
   }
 
   private emit(force: boolean): void {
@@ -49,8 +50,8 @@ export class Progress {
       const filled = this.tasks ? Math.round((this.tasksDone / this.tasks) * width) : 0;
       const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
       const mb = this.bytes / 1e6;
-      process.stderr.write(
-        `\r${this.stage} [${bar}] ${this.tasksDone}/${this.tasks} tasks  ${this.rows.toLocaleString()} rows  ${mb.toFixed(1)} MB  ${(mb / Math.max(secs, 1e-3)).toFixed(1)} MB/s  ${secs.toFixed(0)}s   `,
+      setStatusLine(
+        `${this.stage} [${bar}] ${this.tasksDone}/${this.tasks} tasks  ${this.rows.toLocaleString()} rows  ${mb.toFixed(1)} MB  ${(mb / Math.max(secs, 1e-3)).toFixed(1)} MB/s  ${secs.toFixed(0)}s`,
       );
     } else {
       this.log.info('progress', { stage: this.stage, tasks_done: this.tasksDone, tasks: this.tasks, rows: this.rows, bytes: this.bytes, seconds: +secs.toFixed(1) });

@@ -7,7 +7,10 @@ import { hashConfig } from './config-hash.js';
 import { layout } from './dataset-layout.js';
 import { readDone, readManifest, readSuccess, writeManifest, type DatasetManifest, type SuccessRecord } from './dataset-manifest.js';
 import { ConfigChangedError, ConfigError, TaskFailedError } from './errors.js';
-import { listInputFiles } from './input-files.js';
+import { lockDataset, datasetLockPath } from './dataset-lock.js';
+import type { LockOwner } from './file-lock.js';
+import { requireFinishedInputs } from './input-finished.js';
+import { canonicalPath, listInputFiles } from './input-files.js';
 import { runTasksLocally } from './local-executor.js';
 import { createLogger, type Logger } from './log.js';
 import { planFileTasks } from './plan.js';
@@ -31,6 +34,12 @@ export interface RunStageOptions {
   only?: readonly number[];
   /** Plan and write the manifest, run nothing. */
   planOnly?: boolean;
+  /** Read kiln datasets whose run has not finished (default: refused with KILN_INPUT_UNFINISHED). */
+  allowPartial?: boolean;
+  /** When another run writes `out`, wait for it instead of failing with KILN_OUTPUT_LOCKED. */
+  wait?: boolean;
+  /** Called once when `wait` is set and another run holds the output's lock. */
+  onWait?: (owner: LockOwner) => void;
   signal?: AbortSignal;
   log?: Logger;
   quiet?: boolean;
@@ -50,6 +59,8 @@ export interface StageSummary {
   stats: Record<string, number>;
   extra?: Record<string, unknown>;
   seconds: number;
+  /** Worker threads this run started (0 when tasks ran in this thread). */
+  workersStarted: number;
 }
 
 /** Validates a stage config, naming the first bad key. */
@@ -65,10 +76,11 @@ export function parseStageConfig<C>(stage: StageDefinition<C>, config: unknown):
 
 /** Plans a stage's tasks and checks them against an existing output; returns the manifest to run. */
 export async function prepareStage<C>(stage: StageDefinition<C>, options: RunStageOptions): Promise<{ manifest: DatasetManifest; fresh: boolean }> {
-  const out = path.resolve(options.out);
+  const out = await canonicalPath(options.out);
   const config = parseStageConfig(stage, options.config);
   const log = options.log ?? createLogger();
   const inputs = [...(options.inputs ?? [])];
+  if (!options.allowPartial) await requireFinishedInputs(inputs);
   const tasks: TaskPlan[] = stage.plan
     ? await stage.plan({ config, inputs, out, tasks: options.tasks, log })
     : planFileTasks(await listInputFiles(inputs), options.tasks);
@@ -98,12 +110,23 @@ export async function prepareStage<C>(stage: StageDefinition<C>, options: RunSta
       throw new ConfigChangedError(`output ${out} was made by ${what}; pass --overwrite to replace it`, { path: out });
     }
     log.info('overwrite', { out, stage: stage.name });
-    await fs.rm(out, { recursive: true, force: true });
+    await clearOutput(out);
   }
   await fs.mkdir(out, { recursive: true });
   await writeManifest(out, manifest);
   if (excludedColumns) await writeExcludedManifest(out, manifest, excludedColumns);
   return { manifest, fresh: true };
+}
+
+/** Deletes everything in `out` but its writer lock, which the run replacing it holds. */
+async function clearOutput(out: string): Promise<void> {
+  const lock = datasetLockPath(out);
+  for (const name of await fs.readdir(out)) {
+    if (path.join(out, name) !== path.dirname(lock)) await fs.rm(path.join(out, name), { recursive: true, force: true });
+  }
+  for (const name of await fs.readdir(path.dirname(lock)).catch(() => [])) {
+    if (path.join(path.dirname(lock), name) !== lock) await fs.rm(path.join(path.dirname(lock), name), { recursive: true, force: true });
+  }
 }
 
 /** The excluded dataset's manifest (once; a kill between the two manifests is mended by the next run). */
@@ -130,23 +153,41 @@ async function writeExcludedSuccess(out: string, manifest: DatasetManifest, seco
   await writeFileAtomic(layout.success(dir), JSON.stringify(record, null, 1));
 }
 
-/** Runs a stage to completion (or resumes it): plan, skip done tasks, run the rest, write SUCCESS.json. */
+/**
+ * Runs a stage to completion (or resumes it): plan, skip done tasks, run the rest, write
+ * SUCCESS.json. Holds the output's writer lock throughout; with `only` (one element of a Slurm
+ * array, where many processes share the output by design) the lock is not taken.
+ */
 export async function runStage<C>(stage: StageDefinition<C>, options: RunStageOptions): Promise<StageSummary> {
+  const out = await canonicalPath(options.out);
+  if (options.only) return runStageLocked(stage, options, out);
+  await fs.mkdir(out, { recursive: true });
+  const release = await lockDataset(out, { wait: options.wait, signal: options.signal, log: options.log, onWait: options.onWait });
+  try {
+    return await runStageLocked(stage, options, out);
+  } finally {
+    await release();
+  }
+}
+
+async function runStageLocked<C>(stage: StageDefinition<C>, options: RunStageOptions, out: string): Promise<StageSummary> {
   const started = Date.now();
-  const out = path.resolve(options.out);
   const log = options.log ?? createLogger();
   const { manifest } = await prepareStage(stage, options);
   const success = await readSuccess(out);
   if (success && success.configHash === manifest.configHash && !options.only) {
-    return { stage: stage.name, out, tasks: success.tasks, skipped: true, stopped: false, rows: success.rows, bytes: success.bytes, stats: success.stats, extra: success.extra, seconds: (Date.now() - started) / 1000 };
+    return { stage: stage.name, out, tasks: success.tasks, skipped: true, stopped: false, rows: success.rows, bytes: success.bytes, stats: success.stats, extra: success.extra, seconds: (Date.now() - started) / 1000, workersStarted: 0 };
   }
   const wanted = options.only ? [...options.only] : manifest.tasks.map((t) => t.index);
   const pending: number[] = [];
   for (const t of wanted) if (!(await readDone(out, t))) pending.push(t);
   const progress = new Progress(stage.name, manifest.taskCount, log, options.quiet);
+  let workersStarted = 0;
   if (!options.planOnly && pending.length > 0) {
     log.info('stage_start', { stage: stage.name, out, tasks: manifest.taskCount, pending: pending.length });
-    const outcomes = await runTasksLocally(stage as StageDefinition<unknown>, manifest, out, pending, { workers: options.workers, signal: options.signal, progress, log });
+    const run = await runTasksLocally(stage as StageDefinition<unknown>, manifest, out, pending, { workers: options.workers, signal: options.signal, progress, log });
+    const outcomes = run.outcomes;
+    workersStarted = run.workersStarted;
     progress.end();
     const failed = outcomes.filter((o) => o.status === 'failed');
     if (failed.length > 0) {
@@ -159,7 +200,7 @@ export async function runStage<C>(stage: StageDefinition<C>, options: RunStageOp
   const bytes = markers.reduce((s, m) => s + (m?.bytes ?? 0), 0);
   const stats = sumStats(markers.filter((m) => m !== undefined).map((m) => m!.stats));
   const complete = markers.every((m) => m !== undefined);
-  const summary: StageSummary = { stage: stage.name, out, tasks: manifest.taskCount, skipped: false, stopped: !complete, rows, bytes, stats, seconds: 0 };
+  const summary: StageSummary = { stage: stage.name, out, tasks: manifest.taskCount, skipped: false, stopped: !complete, rows, bytes, stats, seconds: 0, workersStarted };
   // With `only` (one Slurm array element) several processes may finish at once: finalizing is
   // left to a later run without `only`.
   if (complete && !options.planOnly && !options.only) {

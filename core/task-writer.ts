@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { isTempName, writeFileAtomic } from './atomic-file.js';
+import { fsyncDir, isTempName, writeFileAtomic, writeFileSynced } from './atomic-file.js';
 import { checksum } from './checksum.js';
 import type { ColumnSpec } from './columns.js';
 import { readCommits, type CommitRecord } from './commit-record.js';
-import { layout, parsePartName, partName } from './dataset-layout.js';
+import { layout, parsePartName, parsePendingName, partName, pendingPartName } from './dataset-layout.js';
 import type { Row } from './document.js';
 import { CorruptPartError, IoError, KilnError } from './errors.js';
 import { Stats } from './stats.js';
@@ -44,7 +44,10 @@ function approxBytes(row: Row): number {
 
 /**
  * Buffers one task's output rows and commits them chunk by chunk (DESIGN.md commit protocol):
- * part to a temp name, fsync, rename; only then the commit record (also atomic) with the cursor.
+ * the part goes to its hidden pending name (`.part-….parquet.pending`) and is fsync'd; the
+ * commit record (atomic) with the cursor is the commit; only then is the part renamed to its
+ * `*.parquet` name. So a directory glob never sees an uncommitted part, and a kill between commit
+ * and rename is rolled forward by the next open.
  */
 export class TaskWriter {
   readonly dir: string;
@@ -83,7 +86,11 @@ export class TaskWriter {
     const from = options.rollbackFrom;
     if (from !== undefined) {
       // Newest first, so a kill here leaves a shorter but still contiguous history.
-      for (const c of commits.filter((r) => r.chunk >= from).reverse()) await fs.rm(layout.commit(dir, task, c.chunk), { force: true });
+      for (const c of commits.filter((r) => r.chunk >= from).reverse()) {
+        // Files first: a kill in between leaves a record this same rollback removes next time.
+        if (c.file) for (const name of [c.file, pendingPartName(c.file)]) await fs.rm(path.join(dir, name), { force: true });
+        await fs.rm(layout.commit(dir, task, c.chunk), { force: true });
+      }
       commits = commits.filter((c) => c.chunk < from);
       const have = (commits.at(-1)?.chunk ?? -1) + 1;
       if (have < from) throw new CorruptPartError(`${dir}: task ${task} has ${have} commits but its main dataset ${from}; this side dataset lost commits (deleted by hand?)`, { path: dir });
@@ -93,20 +100,27 @@ export class TaskWriter {
     // Leftovers of a killed run of this task: parts without a commit record, and temp files.
     const taskPrefix = partName(task, 0).slice(0, 'part-00000-'.length);
     for (const name of await fs.readdir(dir)) {
-      const part = parsePartName(name);
-      const stalePart = part?.task === task && !committedFiles.has(name);
+      const part = parsePartName(name) ?? parsePartName(parsePendingName(name) ?? '');
+      const stale = part?.task === task && !committedFiles.has(parsePendingName(name) ?? name);
       const staleTemp = isTempName(name) && name.includes(taskPrefix);
-      if (stalePart || staleTemp) await fs.rm(path.join(dir, name), { force: true });
+      if (stale || staleTemp) await fs.rm(path.join(dir, name), { force: true });
     }
     const commitPrefix = taskPrefix.slice('part-'.length);
     for (const name of await fs.readdir(layout.commits(dir))) {
-      if (isTempName(name) && name.includes(`-${commitPrefix}`)) await fs.rm(path.join(layout.commits(dir), name), { force: true });
+      if (isTempName(name) && (name.startsWith(`.${commitPrefix}`) || name.includes(`-${commitPrefix}`))) await fs.rm(path.join(layout.commits(dir), name), { force: true });
     }
+    let rolledForward = false;
     for (const c of commits) {
-      if (c.file && !(await fs.stat(path.join(dir, c.file)).catch(() => undefined))) {
-        throw new CorruptPartError(`committed part is missing: ${path.join(dir, c.file)}`, { path: path.join(dir, c.file) });
-      }
+      if (!c.file) continue;
+      const full = path.join(dir, c.file);
+      if (await fs.stat(full).catch(() => undefined)) continue;
+      // Committed, but a kill came before its rename: publish it now.
+      const pending = path.join(dir, pendingPartName(c.file));
+      if (!(await fs.stat(pending).catch(() => undefined))) throw new CorruptPartError(`committed part is missing: ${full}`, { path: full });
+      await fs.rename(pending, full);
+      rolledForward = true;
     }
+    if (rolledForward) await fsyncDir(dir);
     return new TaskWriter(dir, task, columns, last, limits);
   }
 
@@ -189,7 +203,7 @@ export class TaskWriter {
     let sum: string | null = null;
     if (data !== undefined) {
       file = partName(this.task, chunk);
-      await writeFileAtomic(path.join(this.dir, file), data);
+      await writeFileSynced(path.join(this.dir, pendingPartName(file)), data);
       bytes = data.byteLength;
       sum = checksum(data);
     }
@@ -206,6 +220,13 @@ export class TaskWriter {
       committedAt: new Date().toISOString(),
     };
     await writeFileAtomic(layout.commit(this.dir, this.task, chunk), JSON.stringify(record));
+    if (file !== null) {
+      // Published after its commit (see the class comment); a kill right here is rolled forward.
+      await fs.rename(path.join(this.dir, pendingPartName(file)), path.join(this.dir, file)).catch((err: unknown) => {
+        throw new IoError(`cannot publish ${file}: ${(err as Error).message}`, { path: path.join(this.dir, file) }, { cause: err });
+      });
+      await fsyncDir(this.dir);
+    }
     this.nextChunk++;
     this._cursor = cursor;
     this._totalRows = record.totalRows;

@@ -47,7 +47,7 @@ test('disk full (ENOSPC): clear error, nothing partial committed, resume succeed
     assert.ok(committed.length > 0, 'some chunks fit before the disk filled');
     for (const f of await listInputFiles([out])) for await (const _ of readInputRows(f)) void _;
     // No temp file left behind.
-    assert.deepEqual((await fs.readdir(out)).filter((n) => n.startsWith('.tmp-')), []);
+    assert.deepEqual((await fs.readdir(out)).filter((n) => n.startsWith('.')), []);
     execFileSync('mount', ['-o', 'remount,size=64m', mnt]);
     const s = await runStage(toyStage, { inputs, out, workers: 1, quiet: true });
     assert.equal(s.stopped, false);

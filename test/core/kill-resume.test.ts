@@ -80,7 +80,7 @@ test('SIGTERM stops cleanly after the current commit; a rerun completes the same
   const summary = JSON.parse(stdout) as { stopped: boolean };
   assert.equal(summary.stopped, true);
   assert.equal(await readSuccess(out), undefined);
-  assert.deepEqual((await fs.readdir(out)).filter((n) => n.startsWith('.tmp-')), []);
+  assert.deepEqual((await fs.readdir(out)).filter((n) => n.startsWith('.')), []);
   assert.equal(await start(out, inputs).done, 0);
   assert.deepEqual(await contents(out), await contents(reference));
 });
