@@ -13,7 +13,10 @@ import { readJsonIfExists, writeFileAtomic } from '../core/atomic-file.js';
 import { hashConfig } from '../core/config-hash.js';
 import { readManifest, readSuccess } from '../core/dataset-manifest.js';
 import { ConfigError } from '../core/errors.js';
-import { listInputFiles } from '../core/input-files.js';
+import { withDatasetLock } from '../core/dataset-lock.js';
+import type { LockOwner } from '../core/file-lock.js';
+import { requireFinishedInputs } from '../core/input-finished.js';
+import { canonicalPath, listInputFiles } from '../core/input-files.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { parseStageConfig, prepareStage, runStage, type StageSummary } from '../core/run-stage.js';
 import { buildBandRuns } from './band-runs.js';
@@ -44,6 +47,11 @@ export interface DedupeOptions {
   overwrite?: boolean;
   /** Keep the intermediate state (signatures, runs) after success; default: delete it. */
   keepState?: boolean;
+  /** Read unfinished kiln datasets as inputs (default: refused). */
+  allowPartial?: boolean;
+  /** Wait for another run writing `out` instead of failing with KILN_OUTPUT_LOCKED. */
+  wait?: boolean;
+  onWait?: (owner: LockOwner) => void;
   signal?: AbortSignal;
   log?: Logger;
   quiet?: boolean;
@@ -93,9 +101,16 @@ function summaryOf(out: string, s: Pick<StageSummary, 'skipped' | 'stopped' | 's
 
 /** Runs (or resumes) exact + near-duplicate removal of `inputs` into `out`. */
 export async function runDedupe(opts: DedupeOptions): Promise<DedupeSummary> {
-  const started = Date.now();
-  const out = path.resolve(opts.out);
+  const out = await canonicalPath(opts.out);
   const log = opts.log ?? createLogger();
+  // One writer for the whole run: every phase below (and the stages it runs on `out`) holds it.
+  await fs.mkdir(out, { recursive: true });
+  return withDatasetLock(out, { wait: opts.wait, signal: opts.signal, log, onWait: opts.onWait }, () => runDedupeLocked(opts, out, log));
+}
+
+async function runDedupeLocked(opts: DedupeOptions, out: string, log: Logger): Promise<DedupeSummary> {
+  const started = Date.now();
+  if (!opts.allowPartial) await requireFinishedInputs(opts.inputs);
   const memory = opts.memory ?? DEFAULT_MEMORY;
   const indexDir = opts.config?.index ? path.resolve(opts.config.index) : null;
   const files = await listInputFiles(opts.inputs);
@@ -105,7 +120,7 @@ export async function runDedupe(opts: DedupeOptions): Promise<DedupeSummary> {
   const config = parseStageConfig(dedupeStage, { ...opts.config, index: indexDir, columns });
   const lsh: LshParams | null = config.exactOnly ? null : { bands: config.bands, rows: config.rows };
   const workers = opts.workers ?? defaultWorkers(memory);
-  const stageOpts = { inputs: opts.inputs, out, config, tasks: opts.tasks, workers, overwrite: opts.overwrite, signal: opts.signal, log, quiet: opts.quiet };
+  const stageOpts = { inputs: opts.inputs, out, config, tasks: opts.tasks, workers, overwrite: opts.overwrite, allowPartial: opts.allowPartial, signal: opts.signal, log, quiet: opts.quiet };
   await prepareStage(dedupeStage, stageOpts);
   const success = await readSuccess(out);
   if (success) {
@@ -154,6 +169,7 @@ async function runPhases(opts: DedupeOptions, ctx: RunContext): Promise<DedupeSu
     config: { ngram: config.ngram, permutations: P, exactOnly: config.exactOnly },
     tasks: opts.tasks,
     workers,
+    allowPartial: opts.allowPartial,
     signal: opts.signal,
     log,
     quiet: opts.quiet,
@@ -213,6 +229,7 @@ async function runPhases(opts: DedupeOptions, ctx: RunContext): Promise<DedupeSu
       tasks: opts.tasks,
       workers,
       overwrite: true,
+      allowPartial: opts.allowPartial,
       signal: opts.signal,
       log,
       quiet: opts.quiet,

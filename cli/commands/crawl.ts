@@ -7,7 +7,8 @@ import type { StageDefinition } from '../../core/stage.js';
 import { liveCrawlStage } from '../../crawl/live/live-crawl-stage.js';
 import { reopenForRecrawl } from '../../crawl/live/recrawl.js';
 import { printJson, printTable } from '../print.js';
-import { stopSignal } from '../stop-signal.js';
+import { endIfStopped, stopSignal } from '../stop-signal.js';
+import { onOutputWait } from '../output-wait.js';
 
 interface CrawlOptions {
   url?: string[];
@@ -29,6 +30,7 @@ interface CrawlOptions {
   extractor?: string;
   recrawl?: boolean;
   overwrite?: boolean;
+  wait?: boolean;
   json?: boolean;
 }
 
@@ -94,6 +96,7 @@ export function register(program: Command): void {
     .option('--extractor <kind>', 'main (boilerplate removed, default) | plain (all visible text)')
     .option('--recrawl', 'crawl a finished output again: conditional GETs, 304 keeps the stored document, changed pages get a new version')
     .option('--overwrite', 'replace an output made with another config')
+    .option('--wait', 'if another run is writing --out, wait for it instead of failing (KILN_OUTPUT_LOCKED)')
     .option('--json', 'print one JSON summary on stdout')
     .action(async (opts: CrawlOptions) => {
       const archives = Array.isArray(opts.warc) ? opts.warc : [];
@@ -107,6 +110,8 @@ export function register(program: Command): void {
           out: opts.out,
           config: { warcLists: opts.warcList ? [opts.warcList] : [], filter: opts.filter, excluded: Boolean(opts.excluded) },
           overwrite: opts.overwrite,
+          wait: opts.wait,
+          onWait: onOutputWait(opts.out),
           signal: stopSignal(),
           quiet: opts.json,
         });
@@ -134,9 +139,10 @@ export function register(program: Command): void {
         set('userAgent', opts.userAgent);
         set('extractor', opts.extractor);
         if (opts.recrawl) await reopenForRecrawl(opts.out);
-        summary = await runStage(liveCrawlStage, { out: opts.out, config, overwrite: opts.overwrite, signal: stopSignal(), quiet: opts.json });
+        summary = await runStage(liveCrawlStage, { out: opts.out, config, overwrite: opts.overwrite, wait: opts.wait, onWait: onOutputWait(opts.out), signal: stopSignal(), quiet: opts.json });
       }
+      const stopped = await endIfStopped({ out: summary.out });
       if (opts.json) return printJson(summary);
-      printSummary(summary);
+      if (!stopped) printSummary(summary);
     });
 }

@@ -3,7 +3,8 @@ import { UsageError } from '../../core/errors.js';
 import { parseSize } from '../../dedupe/config.js';
 import { runDedupe } from '../../dedupe/dedupe-run.js';
 import { printJson, printTable } from '../print.js';
-import { stopSignal } from '../stop-signal.js';
+import { endIfStopped, stopSignal } from '../stop-signal.js';
+import { onOutputWait } from '../output-wait.js';
 
 interface DedupeFlags {
   in: string[];
@@ -21,6 +22,8 @@ interface DedupeFlags {
   tasks?: string;
   overwrite?: boolean;
   keepState?: boolean;
+  wait?: boolean;
+  allowPartial?: boolean;
   json?: boolean;
 }
 
@@ -50,6 +53,8 @@ export function register(program: Command): void {
     .option('--workers <n>', 'signature/filter worker threads (default: one per core, at most one per 200 MB of --memory)')
     .option('--tasks <n>', 'number of tasks (default: from the input size)')
     .option('--overwrite', 'replace an output made with another config')
+    .option('--wait', 'if another run is writing --out, wait for it instead of failing (KILN_OUTPUT_LOCKED)')
+    .option('--allow-partial', 'read input kiln datasets whose run has not finished (default: refused)')
     .option('--keep-state', 'keep signatures and sorted runs under <out>/_kiln/dedupe after success')
     .option('--json', 'print one JSON summary on stdout')
     .action(async (f: DedupeFlags) => {
@@ -76,14 +81,18 @@ export function register(program: Command): void {
         tasks: positiveInt(f.tasks, '--tasks'),
         overwrite: f.overwrite,
         keepState: f.keepState,
+        wait: f.wait,
+        onWait: onOutputWait(f.out),
+        allowPartial: f.allowPartial,
         signal: stopSignal(),
         quiet: f.json,
       });
+      const stopped = await endIfStopped({ out: summary.out, committed: summary.stopped ? 'finished dedupe phases are kept under <out>/_kiln/dedupe' : undefined });
       if (f.json) return printJson(summary);
+      if (stopped) return;
       printTable(
         ['documents', 'kept', 'dropped_exact', 'dropped_near', 'seconds'],
         [[summary.documents, summary.kept, summary.dropped_exact, summary.dropped_near, Number(summary.seconds.toFixed(2))]],
       );
-      if (summary.stopped) process.stderr.write('kiln: dedupe stopped; run the same command again to resume\n');
     });
 }

@@ -3,7 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { runQuickstart } from '../../pipelines/examples/quickstart.js';
 import { formatStageTable } from '../../pipelines/stage-report.js';
 import { printJson } from '../print.js';
-import { stopSignal } from '../stop-signal.js';
+import { endIfStopped, stopSignal } from '../stop-signal.js';
 
 /** `kiln quickstart`: the whole pipeline on a generated demo website, in a few minutes on a CPU. */
 export function register(program: Command): void {
@@ -17,7 +17,9 @@ export function register(program: Command): void {
       const steps = flags.steps === undefined ? undefined : Number(flags.steps);
       if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) throw new UsageError(`--steps must be a positive integer, not ${flags.steps}`, { key: 'steps' });
       const result = await runQuickstart({ dir: flags.dir, steps, signal: stopSignal() });
+      const stopped = await endIfStopped({ committed: `stages done: ${result.reports.filter((r) => r.status !== 'stopped').map((r) => r.key).join(', ') || 'none'}` });
       if (flags.json) return printJson(result);
+      if (stopped) return;
       for (const name of result.missing) process.stdout.write(`note: stage ${name} is not available in this build; skipped\n`);
       process.stdout.write(formatStageTable(result.reports) + '\n');
       const train = result.reports.find((r) => r.stage === 'train');

@@ -3,7 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { runPipeline } from '../../pipelines/runner.js';
 import { formatStageTable } from '../../pipelines/stage-report.js';
 import { printJson } from '../print.js';
-import { stopSignal } from '../stop-signal.js';
+import { endIfStopped, stopSignal } from '../stop-signal.js';
 
 interface RunFlags {
   stage?: string;
@@ -49,6 +49,7 @@ async function run(file: string, flags: RunFlags): Promise<void> {
     signal: stopSignal(),
     onWait: (o) => process.stderr.write(`kiln: pipeline is running (pid ${o.pid} on ${o.host} since ${o.started}); waiting for it to finish\n`),
   });
+  const stopped = result.status === 'stopped' && (await endIfStopped({ committed: `stages done: ${result.reports.filter((r) => r.status !== 'stopped').map((r) => r.key).join(', ') || 'none'}` }));
   if (flags.json) {
     return printJson({ pipeline: result.pipeline.name, status: result.status, executor: result.executor, generation: result.generation, plan: flags.dryRun ? result.planText : undefined, stages: result.reports });
   }
@@ -60,7 +61,7 @@ async function run(file: string, flags: RunFlags): Promise<void> {
   if (result.status === 'submitted') {
     for (const r of result.reports) if (r.jobs) process.stdout.write(`${r.key}: slurm jobs ${r.jobs.join(' -> ')}\n`);
     process.stdout.write(`submitted; follow with: kiln status ${file}\n`);
-  } else if (result.status === 'stopped') {
+  } else if (result.status === 'stopped' && !stopped) {
     process.stdout.write('stopped before the end; run the same command again to resume\n');
   }
 }

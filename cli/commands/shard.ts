@@ -2,7 +2,11 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { runShard } from '../../shard/index.js';
 import { formatBytes, printJson, printTable } from '../print.js';
-import { stopSignal } from '../stop-signal.js';
+import { withDatasetLock } from '../../core/dataset-lock.js';
+import { requireFinishedInputs } from '../../core/input-finished.js';
+import { canonicalPath } from '../../core/input-files.js';
+import { endIfStopped, stopSignal } from '../stop-signal.js';
+import { onOutputWait } from '../output-wait.js';
 
 interface ShardOptions {
   in: string[];
@@ -16,6 +20,8 @@ interface ShardOptions {
   shardSize: string;
   memory: string;
   format: string;
+  wait?: boolean;
+  allowPartial?: boolean;
   json?: boolean;
 }
 
@@ -58,11 +64,17 @@ export function register(program: Command): void {
     .option('--shard-size <size>', 'target shard file size', '128MB')
     .option('--memory <size>', 'memory bound of the shuffle (bucket bytes held at once)', '256MiB')
     .option('--format <fmt>', 'arrow | megatron | nanogpt', 'arrow')
+    .option('--wait', 'if another run is writing --out, wait for it instead of failing (KILN_OUTPUT_LOCKED)')
+    .option('--allow-partial', 'read input kiln datasets whose run has not finished (default: refused)')
     .option('--json', 'print one JSON summary on stdout')
     .action(async (opts: ShardOptions) => {
       if (!['arrow', 'megatron', 'nanogpt'].includes(opts.format)) throw new UsageError(`--format must be arrow, megatron or nanogpt, got "${opts.format}"`, { key: 'format' });
       const weights = opts.weights?.split(',').map((w) => num(w, '--weights'));
-      const summary = await runShard(
+      if (!opts.allowPartial) await requireFinishedInputs(opts.in);
+      const signal = stopSignal();
+      const out = await canonicalPath(opts.out);
+      const committed = `${out}: the generation being written is not published; its finished steps are kept under _kiln/shard`;
+      const summary = await withDatasetLock(out, { wait: opts.wait, signal, onWait: onOutputWait(opts.out) }, () => runShard(
         {
           inputs: opts.in,
           out: opts.out,
@@ -76,9 +88,16 @@ export function register(program: Command): void {
           bucketBytes: parseSize(opts.memory, '--memory'),
           format: opts.format as 'arrow' | 'megatron' | 'nanogpt',
         },
-        { signal: stopSignal() },
-      );
+        { signal },
+      )).catch(async (err: unknown) => {
+        // runShard stops by throwing the abort: a stop, not a failure.
+        if (signal.aborted && (await endIfStopped({ committed }))) return undefined;
+        throw err;
+      });
+      if (!summary) return;
+      const stopped = await endIfStopped({ committed });
       if (opts.json) return printJson(summary);
+      if (stopped) return;
       printTable(
         ['split', 'documents', 'sequences', 'tokens', 'shards'],
         (['train', 'val'] as const).map((s) => [s, summary.documents[s], summary.sequences[s], summary.tokens[s], summary.shards[s]]),

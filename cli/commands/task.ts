@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { runPipelineTask } from '../../pipelines/pipeline-task.js';
 import { printJson } from '../print.js';
-import { stopSignal } from '../stop-signal.js';
+import { endIfStopped, stopSignal } from '../stop-signal.js';
 
 function count(name: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -38,7 +38,7 @@ export function register(program: Command): void {
         signal,
       });
       if (flags.json) printJson(result);
-      // A task stopped by SIGTERM (Slurm preemption, scancel) is not done: Slurm must not count it as a success.
-      if (signal.aborted) process.exitCode = 1;
+      // A task stopped by SIGTERM (Slurm preemption, scancel) is not done: Slurm must not count it as a success (exit 143).
+      await endIfStopped();
     });
 }

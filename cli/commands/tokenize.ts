@@ -4,7 +4,8 @@ import { UsageError } from '../../core/errors.js';
 import { BUILTIN_NAMES, isBuiltin } from '../../tokenize/builtin-names.js';
 import { poolFor, resolveTokenizerSpec, setEncodeWorkers } from '../../tokenize/shared-pool.js';
 import { printJson, printTable } from '../print.js';
-import { stopSignal } from '../stop-signal.js';
+import { endIfStopped, stopSignal } from '../stop-signal.js';
+import { onOutputWait } from '../output-wait.js';
 
 interface TokenizeOptions {
   in: string[];
@@ -14,6 +15,8 @@ interface TokenizeOptions {
   tasks?: string;
   partMb?: string;
   overwrite?: boolean;
+  wait?: boolean;
+  allowPartial?: boolean;
   json?: boolean;
 }
 
@@ -36,6 +39,8 @@ export function register(program: Command): void {
     .option('--tasks <n>', 'number of tasks (default: from the input size)')
     .option('--part-mb <mb>', 'input per output part, one worker job (default 4; smaller parts: less memory per worker, less work lost to a kill)')
     .option('--overwrite', 'replace an output made with another config')
+    .option('--wait', 'if another run is writing --out, wait for it instead of failing (KILN_OUTPUT_LOCKED)')
+    .option('--allow-partial', 'read input kiln datasets whose run has not finished (default: refused)')
     .option('--json', 'print one JSON summary on stdout')
     .action(async (opts: TokenizeOptions) => {
       if (!isBuiltin(opts.tokenizer) && !existsSync(opts.tokenizer)) {
@@ -56,10 +61,15 @@ export function register(program: Command): void {
         config: { tokenizer, ...(partMb === undefined ? {} : { partBytes: Math.max(1, Math.round(partMb * 2 ** 20)) }) },
         tasks: positiveInt(opts.tasks, '--tasks'),
         overwrite: opts.overwrite,
+        wait: opts.wait,
+        onWait: onOutputWait(opts.out),
+        allowPartial: opts.allowPartial,
         signal: stopSignal(),
         quiet: opts.json,
       });
+      const stopped = await endIfStopped({ out: summary.out });
       if (opts.json) return printJson(summary);
+      if (stopped) return;
       printTable(
         ['stage', 'tasks', 'documents', 'tokens', 'seconds'],
         [[summary.stage, summary.tasks, summary.stats.documents ?? 0, summary.stats.tokens ?? 0, Number(summary.seconds.toFixed(2))]],

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
+import { requireFinishedInputs } from '../../core/input-finished.js';
 import { trainTokenizer } from '../../tokenize/train.js';
 import { printJson, printTable } from '../print.js';
 
@@ -9,6 +10,7 @@ interface TrainOptions {
   out: string;
   special: string[];
   minFrequency: string;
+  allowPartial?: boolean;
   json?: boolean;
 }
 
@@ -21,6 +23,7 @@ export function register(program: Command): void {
     .requiredOption('--in <dirs...>', 'documents datasets, folders, files or globs')
     .requiredOption('--vocab-size <n>', 'vocabulary size, special tokens included')
     .requiredOption('--out <file>', 'tokenizer.json to write')
+    .option('--allow-partial', 'read input kiln datasets whose run has not finished (default: refused)')
     .option('--special <tokens...>', 'special tokens, given the last ids (<|endoftext|>, </s> or <eos> becomes the EOS id)', ['<|endoftext|>'])
     .option('--min-frequency <n>', 'never merge pairs seen fewer times', '2')
     .option('--json', 'print one JSON summary on stdout')
@@ -31,6 +34,7 @@ export function register(program: Command): void {
       }
       const minFrequency = Number(opts.minFrequency);
       if (!Number.isInteger(minFrequency) || minFrequency < 1) throw new UsageError(`--min-frequency must be a positive integer`, { key: '--min-frequency' });
+      if (!opts.allowPartial) await requireFinishedInputs(opts.in);
       const summary = await trainTokenizer(opts.in, opts.out, { vocabSize, specialTokens: opts.special, minFrequency });
       if (opts.json) return printJson(summary);
       printTable(['out', 'vocab', 'merges', 'documents', 'seconds'], [[summary.out, summary.vocabSize, summary.merges, summary.documents, Number(summary.seconds.toFixed(2))]]);

@@ -4,7 +4,10 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { BACKEND_NAMES, train, type TrainConfigInput, type TrainSummary } from '../../train/index.js';
 import { printJson, printTable } from '../print.js';
-import { stopSignal } from '../stop-signal.js';
+import { withDatasetLock } from '../../core/dataset-lock.js';
+import { canonicalPath } from '../../core/input-files.js';
+import { endIfStopped, stopSignal } from '../stop-signal.js';
+import { onOutputWait } from '../output-wait.js';
 
 function integer(name: string): (value: string) => number {
   return (value) => {
@@ -78,6 +81,7 @@ interface TrainFlags {
   seed?: number;
   sample?: number | boolean;
   tokenizer?: string;
+  wait?: boolean;
   json?: boolean;
 }
 
@@ -117,6 +121,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for init, data order and sampling (default 1337)', integer('seed'))
     .option('--sample [tokens]', 'generate text from the final model (default 200 tokens)', integer('sample'))
     .option('--tokenizer <name|file>', "decode --sample with this tokenizer (default: the shards' tokenizer)")
+    .option('--wait', 'if another run is writing --out, wait for it instead of failing (KILN_OUTPUT_LOCKED)')
     .option('--json', 'print one JSON summary object')
     .action(async (flags: TrainFlags) => {
       if (flags.backend !== undefined && !(BACKEND_NAMES as readonly string[]).includes(flags.backend)) {
@@ -148,7 +153,12 @@ export function register(program: Command): void {
       // zod defaults apply only to absent keys, so drop the flags the user did not give.
       for (const key of Object.keys(config) as (keyof TrainConfigInput)[]) if (config[key] === undefined) delete config[key];
       const tokenizer = await shardsTokenizer(flags.data);
-      const summary = await train(config, { signal: stopSignal(), tokenizer });
+      const signal = stopSignal();
+      const summary = await withDatasetLock(await canonicalPath(flags.out), { wait: flags.wait, signal, onWait: onOutputWait(flags.out) }, () => train(config, { signal, tokenizer }));
+      if (await endIfStopped({ committed: summary.checkpoint ? `checkpoint ${summary.checkpoint}` : 'no checkpoint yet', resumeArgs: ['--resume'] })) {
+        if (flags.json) printJson(summary);
+        return;
+      }
       const sampleText = summary.sample === undefined ? undefined : await decodeWith(flags.tokenizer ?? tokenizer?.name, summary.sample);
       if (flags.json) return printJson({ ...summary, ...(sampleText !== undefined ? { sample_text: sampleText } : {}) });
       printHuman(summary, sampleText);
