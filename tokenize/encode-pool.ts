@@ -6,13 +6,13 @@ import { Worker } from 'node:worker_threads';
 import { KilnError } from '../core/errors.js';
 import type { EncodedPart } from '../core/task-writer.js';
 import type { EncodeReply, EncodeRequest } from './encode-worker.js';
-import { JsonlBatchError } from './jsonl-documents.js';
+import { JsonlBatchError, type BatchPlace } from './jsonl-documents.js';
 import type { TokenizerInfo } from './tokenizer.js';
 
 type Result = Extract<EncodeReply, { type: 'result' | 'part' }>;
 
 /** The documents of one part: whole JSONL lines for the worker to parse, or texts with their ids. */
-export type PartInput = { jsonl: Uint8Array; idField: string; textField: string } | { ids: string[]; texts: readonly string[] };
+export type PartInput = { jsonl: Uint8Array; idField: string; textField: string; place?: BatchPlace } | { ids: string[]; texts: readonly string[] };
 
 /** One part of a tokens dataset, encoded as Parquet by a worker: what TaskWriter.commitPart takes, plus counts. */
 export interface EncodedPartResult extends EncodedPart {
@@ -93,7 +93,7 @@ export class EncodePool {
   async encodePart(input: PartInput): Promise<EncodedPartResult> {
     if (this.failed) throw this.failed;
     const r = 'jsonl' in input
-      ? await this.send({ text: input.jsonl, ends: new Uint32Array(0), jsonl: { idField: input.idField, textField: input.textField }, part: {} })
+      ? await this.send({ text: input.jsonl, ends: new Uint32Array(0), jsonl: { idField: input.idField, textField: input.textField, place: input.place }, part: {} })
       : await this.send({ ...utf8Batch(input.texts), part: { ids: input.ids } });
     const p = r as Extract<Result, { type: 'part' }>;
     return { data: p.data, rows: p.rows, tokens: p.tokens, lines: p.lines };

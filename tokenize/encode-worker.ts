@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Row } from '../core/document.js';
 import type { EncodedPartResult } from './encode-pool.js';
-import { JsonlBatchError, parseJsonlDocuments } from './jsonl-documents.js';
+import { JsonlBatchError, parseJsonlDocuments, type BatchPlace } from './jsonl-documents.js';
 import { loadTokenizer } from './load.js';
 import { TokenBuffer } from './token-buffer.js';
 import type { TokenizerInfo } from './tokenizer.js';
@@ -20,7 +20,7 @@ export interface EncodeRequest {
   /** ends[i] = byte offset where text i ends (unused for `jsonl`). */
   ends: Uint32Array;
   /** When set, `text` is whole JSONL lines that this worker parses into documents. */
-  jsonl?: { idField: string; textField: string };
+  jsonl?: { idField: string; textField: string; place?: BatchPlace };
   /** When set, the reply is one Parquet part of `{id, tokens}` rows; `ids` name the texts (not needed with `jsonl`). */
   part?: { ids?: string[] };
 }
@@ -66,7 +66,7 @@ try {
     let ids = req.part?.ids;
     let lines: number | undefined;
     if (req.jsonl) {
-      const parsed = parseJsonlDocuments(utf8.decode(req.text), req.jsonl.idField, req.jsonl.textField);
+      const parsed = parseJsonlDocuments(utf8.decode(req.text), req.jsonl.idField, req.jsonl.textField, req.jsonl.place);
       texts = parsed.texts;
       ids = parsed.ids;
       lines = parsed.lines;

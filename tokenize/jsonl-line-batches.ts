@@ -44,6 +44,18 @@ export async function* jsonlLineBatches(file: string, batchBytes: number, maxLin
   }
 }
 
+/**
+ * Line breaks in `bytes` counted as readline (and parseJsonlDocuments) split lines: `\r\n`, `\n`
+ * or a lone `\r`. A batch ends with `\n`, so this is the number of lines it holds; a lone `\r`
+ * is rare, so the second scan usually finds none.
+ */
+export function countLineBreaks(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) n++;
+  for (let i = bytes.indexOf(0x0d); i >= 0; i = bytes.indexOf(0x0d, i + 1)) if (bytes[i + 1] !== 0x0a) n++;
+  return n;
+}
+
 /** Index of the `\n` that ends the batch starting at `from`, or -1 if `buf[from, used)` holds no whole batch yet. */
 function batchEnd(buf: Uint8Array, from: number, used: number, batchBytes: number, maxLines: number): number {
   const data = buf.subarray(0, used);

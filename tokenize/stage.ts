@@ -2,6 +2,7 @@
 // BOS/EOS; shard adds separators). It runs inline with its own encode pool rather than one
 // runner worker per task: the runner starts a fresh thread per task, which would load the
 // tokenizer (0.3-1 s, tens of MB) once per task instead of once per core.
+import path from 'node:path';
 import { z } from 'zod';
 import { readDone } from '../core/dataset-manifest.js';
 import { CorruptInputError } from '../core/errors.js';
@@ -11,7 +12,7 @@ import type { RowCursor } from '../core/run-task.js';
 import { defineStage, type TaskContext } from '../core/stage.js';
 import { JsonlBatchError } from './jsonl-documents.js';
 import type { EncodedPartResult } from './encode-pool.js';
-import { jsonlLineBatches } from './jsonl-line-batches.js';
+import { countLineBreaks, jsonlLineBatches } from './jsonl-line-batches.js';
 import { poolFor, resolveTokenizerSpec } from './shared-pool.js';
 import { recordTokenizer, readTokenizerInfo } from './tokenizer-record.js';
 import { TOKENS_COLUMNS } from './tokens-columns.js';
@@ -140,9 +141,13 @@ async function runTokenizeTask(ctx: TaskContext<TokenizeConfig>): Promise<void> 
     position.row = f === start.file ? start.row : 0;
     const file = inputs[f];
     if (rawJsonl(file, position.row)) {
+      const place = { source: file.source ?? path.basename(file.path), firstLine: 1 };
       for await (const lines of jsonlLineBatches(file.path, config.partBytes, maxDocs)) {
         if (ctx.signal.aborted) break outer;
-        await submit({ file: f, result: pool.encodePart({ jsonl: lines, idField: config.idField, textField: config.textField }), size: lines.length });
+        const at = { ...place };
+        // Counted before the batch is sent: its buffer moves to the worker.
+        place.firstLine += countLineBreaks(lines);
+        await submit({ file: f, result: pool.encodePart({ jsonl: lines, idField: config.idField, textField: config.textField, place: at }), size: lines.length });
       }
       continue;
     }
