@@ -54,3 +54,28 @@ test('a broken JSONL record names its file and line', async () => {
     (e: unknown) => e instanceof Error && /bad\.jsonl:3/.test(e.message) && (e instanceof CorruptInputError || (e as { code?: string }).code === 'KILN_TASK_FAILED'),
   );
 });
+
+test('JSONL without ids: the worker path derives the same path:line ids as core, across batches', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-tok-noid-'));
+  // CRLF, blank lines and a lone CR (a line break for readline too) spread over many small batches.
+  const lines = Array.from({ length: 300 }, (_, i) => JSON.stringify({ text: `document ${i} ${'word '.repeat(i % 40)}` }));
+  const body = lines.map((l, i) => (i % 7 === 3 ? `${l}\r\n\r\n` : i % 11 === 5 ? `${l}\r` : `${l}\n`)).join('');
+  await fs.mkdir(path.join(dir, 'plain', 'sub'), { recursive: true });
+  await fs.mkdir(path.join(dir, 'gz', 'sub'), { recursive: true });
+  await fs.writeFile(path.join(dir, 'plain', 'sub', 'docs.jsonl'), body);
+  await fs.writeFile(path.join(dir, 'gz', 'sub', 'docs.jsonl.gz'), gzipSync(body));
+  const config = { tokenizer: 'gpt2', partBytes: 2048 };
+  await runStage(tokenizeStage, { inputs: [path.join(dir, 'plain')], out: path.join(dir, 'out-plain'), config, quiet: true });
+  await runStage(tokenizeStage, { inputs: [path.join(dir, 'gz')], out: path.join(dir, 'out-gz'), config, quiet: true });
+  const plain = await rows(path.join(dir, 'out-plain'));
+  assert.equal(plain.length, 300);
+  const core: string[] = [];
+  for (const f of await listInputFiles([path.join(dir, 'plain')])) for await (const r of readInputRows(f)) core.push(String(r.id));
+  assert.deepEqual(plain.map((r) => r.split('\t')[0]).sort(), core.sort(), 'ids equal core reader ids');
+  assert.ok(core.includes('sub/docs.jsonl:1') && core.every((id) => /^sub\/docs\.jsonl:\d+$/.test(id)));
+  assert.deepEqual(
+    plain.map((r) => r.replace(/^sub\/docs\.jsonl/, '')),
+    (await rows(path.join(dir, 'out-gz'))).map((r) => r.replace(/^sub\/docs\.jsonl\.gz/, '')),
+    'worker and core paths give the same line numbers and tokens',
+  );
+});
