@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { trainTokenizer } from '../../tokenize/train.js';
+import { intOption } from '../number-option.js';
 import { printJson, printTable } from '../print.js';
 
 interface TrainOptions {
@@ -29,8 +29,8 @@ export function register(program: Command): void {
       if (!Number.isInteger(vocabSize) || vocabSize < 256 + opts.special.length) {
         throw new UsageError(`--vocab-size must be an integer >= ${256 + opts.special.length} (256 bytes + special tokens), got "${opts.vocabSize}"`, { key: '--vocab-size' });
       }
-      const minFrequency = Number(opts.minFrequency);
-      if (!Number.isInteger(minFrequency) || minFrequency < 1) throw new UsageError(`--min-frequency must be a positive integer`, { key: '--min-frequency' });
+      const minFrequency = intOption(opts.minFrequency, '--min-frequency')!;
+      const { trainTokenizer } = await import('../../tokenize/train.js');
       const summary = await trainTokenizer(opts.in, opts.out, { vocabSize, specialTokens: opts.special, minFrequency });
       if (opts.json) return printJson(summary);
       printTable(['out', 'vocab', 'merges', 'documents', 'seconds'], [[summary.out, summary.vocabSize, summary.merges, summary.documents, Number(summary.seconds.toFixed(2))]]);
