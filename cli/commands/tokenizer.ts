@@ -31,7 +31,14 @@ export function register(program: Command): void {
       }
       const minFrequency = intOption(opts.minFrequency, '--min-frequency')!;
       const { trainTokenizer } = await import('../../tokenize/train.js');
-      const summary = await trainTokenizer(opts.in, opts.out, { vocabSize, specialTokens: opts.special, minFrequency });
+      const trained = await trainTokenizer(opts.in, opts.out, { vocabSize, specialTokens: opts.special, minFrequency });
+      // A smaller vocabulary than asked is a valid tokenizer, but never a silent one.
+      const shortfall =
+        trained.vocabSize < vocabSize
+          ? `vocabulary is ${trained.vocabSize}, not ${vocabSize}: the corpus is too small, no pair is left that occurs at least --min-frequency ${minFrequency} times`
+          : undefined;
+      if (shortfall) process.stderr.write(`kiln: ${shortfall}\n`);
+      const summary = { ...trained, requestedVocabSize: vocabSize, ...(shortfall ? { shortfall } : {}) };
       if (opts.json) return printJson(summary);
       printTable(['out', 'vocab', 'merges', 'documents', 'seconds'], [[summary.out, summary.vocabSize, summary.merges, summary.documents, Number(summary.seconds.toFixed(2))]]);
     });
