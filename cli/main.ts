@@ -1,52 +1,71 @@
 import { Command, CommanderError } from 'commander';
 import { KilnError, describeError } from '../core/errors.js';
 
-// Each command lives in cli/commands/<name>.ts and exports register(program).
-const COMMANDS = ['crawl', 'extract', 'dedupe', 'compact-index', 'tokenizer', 'tokenize', 'shard', 'train', 'sample', 'run', 'task', 'status', 'schedule', 'inspect', 'quickstart'];
-
-async function loadCommands(program: Command, argv: string[]): Promise<void> {
-  // Commands import their stages (TensorFlow.js, tokenizers, ...): load only the one asked for,
-  // and all of them just for the overview help.
-  const asked = argv[2];
-  const names = COMMANDS.includes(asked) ? [asked] : COMMANDS;
-  for (const name of names) {
-    const url = new URL(`./commands/${name}.js`, import.meta.url);
-    let mod: { register?: (p: Command) => void };
-    try {
-      mod = (await import(url.href)) as typeof mod;
-    } catch (err) {
-      // A command whose stage has not landed yet is simply absent; any other failure is real.
-      const e = err as NodeJS.ErrnoException & { url?: string };
-      if (e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(url.pathname)) continue;
-      throw err;
-    }
-    mod.register?.(program);
-  }
+/** What every cli/commands/<name>.ts exports. */
+interface CommandModule {
+  register(program: Command): void;
 }
 
-/** Builds the `kiln` program with every available command. */
+// Each command lives in cli/commands/<name>.ts. Command files import only light modules at top
+// level (their stages load inside the action), so the overview help can load all of them.
+// Static specifiers: a missing or broken command file is a build or start error, never a
+// command that quietly disappears.
+const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
+  crawl: () => import('./commands/crawl.js'),
+  extract: () => import('./commands/extract.js'),
+  dedupe: () => import('./commands/dedupe.js'),
+  'compact-index': () => import('./commands/compact-index.js'),
+  tokenizer: () => import('./commands/tokenizer.js'),
+  tokenize: () => import('./commands/tokenize.js'),
+  shard: () => import('./commands/shard.js'),
+  train: () => import('./commands/train.js'),
+  sample: () => import('./commands/sample.js'),
+  run: () => import('./commands/run.js'),
+  task: () => import('./commands/task.js'),
+  status: () => import('./commands/status.js'),
+  schedule: () => import('./commands/schedule.js'),
+  inspect: () => import('./commands/inspect.js'),
+  quickstart: () => import('./commands/quickstart.js'),
+};
+
+const VERSION = '0.1.0';
+
+/** The command files to load for `argv`: the one asked for, none for --version, all otherwise. */
+function commandsFor(argv: string[]): string[] {
+  const asked = argv[2];
+  if (asked !== undefined && Object.hasOwn(COMMANDS, asked)) return [asked];
+  if (asked === '--version' || asked === '-V') return [];
+  return Object.keys(COMMANDS);
+}
+
+/** Builds the `kiln` program with the commands `argv` needs (every command when argv names none). */
 export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('kiln')
     .description('Raw web text to training-ready token shards, and a trainer fed by them.')
-    .version('0.1.0')
-    .showHelpAfterError()
+    .version(VERSION)
+    // main() prints commander's errors as one `kiln: KILN_USAGE: ...` line; no help dump after them.
+    .configureOutput({ outputError: () => undefined })
     .exitOverride();
-  await loadCommands(program, argv);
+  const modules = await Promise.all(commandsFor(argv).map((name) => COMMANDS[name]()));
+  for (const mod of modules) mod.register(program);
   return program;
 }
 
+const QUIET_EXITS = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help', 'commander.executeSubCommandAsync']);
+
 /** Runs the CLI; errors become one line `kiln: <code>: <message>` and exit 1 (2 for bad usage). */
 export async function main(argv: string[]): Promise<void> {
-  let program: Command;
   try {
-    program = await buildProgram(argv);
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
-        process.exitCode = 0;
+      // Help and version were printed; `kiln` alone (help on stderr, commander's exit 1) is bad usage.
+      if (QUIET_EXITS.has(err.code)) {
+        process.exitCode = err.exitCode === 0 ? 0 : 2;
         return;
       }
+      process.stderr.write(`kiln: KILN_USAGE: ${err.message.replace(/^error: /, '').split('\n')[0]} (see kiln ${argv[2] && Object.hasOwn(COMMANDS, argv[2]) ? `${argv[2]} ` : ''}--help)\n`);
       process.exitCode = 2;
       return;
     }

@@ -39,15 +39,3 @@ export type SignatureConfig = z.infer<typeof signatureConfigSchema>;
 export function permutationsOf(config: Pick<DedupeConfig, 'bands' | 'rows' | 'exactOnly'>): number {
   return config.exactOnly ? 0 : config.bands * config.rows;
 }
-
-const SIZE_RE = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$/i;
-const UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 };
-
-/** Parses a size such as `1GB`, `512MiB`, `2g` to bytes; undefined when malformed. */
-export function parseSize(text: string): number | undefined {
-  const m = SIZE_RE.exec(text);
-  if (!m) return undefined;
-  const unit = UNITS[(m[2] ?? '').toLowerCase()];
-  if (unit === undefined) return undefined;
-  return Math.floor(Number(m[1]) * unit);
-}

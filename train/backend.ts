@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { KilnError, UsageError } from '../core/errors.js';
 
-/** The backends `--backend` accepts; `auto` takes the fastest one that loads. */
-export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+import { BACKEND_NAMES, type BackendName } from './backend-names.js';
+
+export { BACKEND_NAMES, type BackendName };
 
 /** A backend is not installed or failed to initialise. */
 export class BackendUnavailableError extends KilnError {

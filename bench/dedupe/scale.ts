@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../core/log.js';
-import { parseSize } from '../../dedupe/config.js';
+import { parseByteSize } from '../../core/byte-size.js';
 import { runDedupe } from '../../dedupe/dedupe-run.js';
 import { seededRandom } from '../../core/seeded-random.js';
 
@@ -83,7 +83,7 @@ const { values } = parseArgs({
     report: { type: 'string' },
   },
 });
-const memory = parseSize(values.memory!)!;
+const memory = parseByteSize(values.memory!)!;
 if (values.child) {
   await child(values.files!.split(','), values.out!, memory);
 } else {

@@ -1,11 +1,9 @@
 import { createReadStream } from 'node:fs';
 import readline from 'node:readline';
 import type { Command } from 'commander';
+import type { StageSummary } from '../../core/run-stage.js';
 import { UsageError } from '../../core/errors.js';
-import { runStage, type StageSummary } from '../../core/run-stage.js';
-import type { StageDefinition } from '../../core/stage.js';
-import { liveCrawlStage } from '../../crawl/live/live-crawl-stage.js';
-import { reopenForRecrawl } from '../../crawl/live/recrawl.js';
+import { choiceOption, intOption } from '../number-option.js';
 import { printJson, printTable } from '../print.js';
 import { endIfStopped, stopSignal } from '../stop-signal.js';
 import { onOutputWait } from '../output-wait.js';
@@ -19,6 +17,7 @@ interface CrawlOptions {
   out: string;
   maxPages?: string;
   maxDepth?: string;
+  maxFiles?: string;
   sameHost?: boolean;
   concurrency?: string;
   perHostConcurrency?: string;
@@ -26,19 +25,49 @@ interface CrawlOptions {
   userAgent?: string;
   allowPrivate?: boolean;
   filter: boolean;
+  languages?: string;
+  pii: boolean;
   excluded?: boolean;
   extractor?: string;
+  onCorrupt?: string;
   recrawl?: boolean;
   overwrite?: boolean;
   wait?: boolean;
   json?: boolean;
 }
 
-function intFlag(value: string | undefined, flag: string, min = 1): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be an integer >= ${min}, got "${value}"`, { key: flag });
-  return n;
+// Flags only one input mode can honour (option attribute -> flag); the other mode refuses them.
+const LIVE_ONLY: ReadonlyArray<[keyof CrawlOptions, string]> = [
+  ['maxPages', '--max-pages'],
+  ['maxDepth', '--max-depth'],
+  ['sameHost', '--same-host/--no-same-host'],
+  ['concurrency', '--concurrency'],
+  ['perHostConcurrency', '--per-host-concurrency'],
+  ['perHostDelay', '--per-host-delay'],
+  ['userAgent', '--user-agent'],
+  ['allowPrivate', '--allow-private'],
+  ['recrawl', '--recrawl'],
+];
+const ARCHIVE_ONLY: ReadonlyArray<[keyof CrawlOptions, string]> = [
+  ['maxFiles', '--max-files'],
+  ['onCorrupt', '--on-corrupt'],
+];
+
+/** Refuses the flags of the other mode: an option a mode cannot honour is bad usage, never ignored. */
+function refuseOtherMode(opts: CrawlOptions, mode: 'live' | 'archive'): void {
+  const foreign = (mode === 'live' ? ARCHIVE_ONLY : LIVE_ONLY).filter(([key]) => opts[key] !== undefined).map(([, flag]) => flag);
+  if (foreign.length === 0) return;
+  const hint = mode === 'archive' && opts.maxPages !== undefined ? ' (to sample archives, use --max-files N)' : '';
+  throw new UsageError(`${foreign.join(', ')} only apply to ${mode === 'live' ? 'archives (--warc PATHS/--warc-list)' : 'live crawls (--url/--seeds/--sitemap)'}${hint}`, { key: foreign[0] });
+}
+
+/** `--languages en,de` -> ['en', 'de']; `all` -> [] (keep every language). */
+export function parseLanguages(value: string): string[] {
+  if (value.trim().toLowerCase() === 'all') return [];
+  const codes = value.split(',').map((c) => c.trim().toLowerCase());
+  const bad = codes.find((c) => !/^[a-z]{2,3}$/.test(c));
+  if (bad !== undefined) throw new UsageError(`--languages takes ISO 639-1 codes separated by commas (en,de) or all, got "${value}"`, { key: '--languages' });
+  return codes;
 }
 
 /** Reads a seeds file: one URL per line, blank lines and # comments ignored. */
@@ -56,11 +85,47 @@ async function readSeeds(file: string): Promise<string[]> {
   return urls;
 }
 
-/** Loads the archive stage of crawl/archive, or explains that it is not there. */
-async function archiveStage(): Promise<StageDefinition<unknown>> {
-  const mod = (await import('../../crawl/archive/index.js').catch(() => ({}))) as { archiveCrawlStage?: StageDefinition<unknown> };
-  if (!mod.archiveCrawlStage) throw new UsageError('--warc/--warc-list: the archive crawler (crawl/archive) is not available in this build');
-  return mod.archiveCrawlStage;
+/** Refuses seeds on loopback/private addresses without --allow-private (the crawl would fetch nothing). */
+async function refusePrivateSeeds(urls: string[]): Promise<void> {
+  const { isBlockedAddress } = await import('../../crawl/live/address-guard.js');
+  const { isIP } = await import('node:net');
+  for (const u of urls) {
+    let host: string;
+    try {
+      host = new URL(u).hostname.replace(/^\[|\]$/g, '');
+    } catch {
+      continue; // the crawler reports a malformed seed with its own reason
+    }
+    const local = host === 'localhost' || host.endsWith('.localhost') || (isIP(host) !== 0 && isBlockedAddress(host));
+    if (local) throw new UsageError(`seed ${u} is a loopback or private address, which kiln refuses by default: add --allow-private to crawl it`, { key: '--allow-private' });
+  }
+}
+
+// What to try when every document of a crawl was dropped, by drop reason.
+const DROP_HINTS: Readonly<Record<string, string>> = {
+  language: 'keep other languages with --languages xx,yy or --languages all',
+  private_address: 'add --allow-private to crawl private or loopback addresses',
+  robots: 'robots.txt disallows these pages',
+};
+
+/** When a crawl kept nothing, says on stderr why most documents were dropped (the reason is otherwise only in --json). */
+export function explainEmpty(s: StageSummary): string | undefined {
+  if (s.rows > 0 || s.stopped) return undefined;
+  const drops = Object.entries(s.stats).filter(([k, v]) => k.startsWith('dropped_') && v > 0).sort((a, b) => b[1] - a[1]);
+  if (drops.length === 0) return undefined;
+  const [key, n] = drops[0];
+  const reason = key.slice('dropped_'.length);
+  const total = drops.reduce((sum, [, v]) => sum + v, 0);
+  const hint = DROP_HINTS[reason] ?? (reason === 'empty_text' ? 'the pages have no text' : 'turn the quality filters off with --no-filter');
+  return `kiln: crawl kept 0 documents: ${n} of ${total} dropped for ${reason}; ${hint}`;
+}
+
+/** This run's counts of a re-crawl: the totals minus those the output held before. */
+function sinceBefore(stats: Record<string, number>, before: Record<string, number> | undefined): Record<string, number> {
+  if (!before) return stats;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(stats)) out[k] = v - (before[k] ?? 0);
+  return out;
 }
 
 function printSummary(s: StageSummary): void {
@@ -82,66 +147,88 @@ export function register(program: Command): void {
     .option('--sitemap <urls...>', 'sitemap or sitemap-index URLs whose pages are seeds')
     .option('--warc [pathsOrUrls...]', 'with --url/--seeds/--sitemap: also write WARC files of every response to <out>/warc; with paths/URLs: read those WARC/WET archives instead of crawling')
     .option('--warc-list <file>', 'read the archives listed in a path list (Common Crawl warc.paths.gz style)')
-    .option('--max-pages <n>', 'stop after this many pages (default 1000)')
-    .option('--max-depth <n>', 'follow links at most this many hops from a seed (default 5)')
-    .option('--same-host', 'only follow links to the seed hosts (default for --url and --sitemap)')
-    .option('--no-same-host', 'follow links to any host')
-    .option('--concurrency <n>', 'requests in flight in total (default 64)')
-    .option('--per-host-concurrency <n>', 'requests in flight per host (default 2)')
-    .option('--per-host-delay <ms>', 'milliseconds between request starts to one host; robots.txt Crawl-delay raises it (default 250)')
-    .option('--user-agent <ua>', 'User-Agent header; its first word is the robots.txt product token')
-    .option('--allow-private', 'allow private, loopback and link-local addresses (local sites)')
-    .option('--no-filter', 'keep every page with text (no quality filters)')
-    .option('--excluded', 'also write the documents the filters dropped, each with its reason, to <out>/excluded/ (a dataset of its own)')
+    .option('--languages <codes>', 'languages to keep, ISO 639-1 codes separated by commas (en,de), or all (default en)')
     .option('--extractor <kind>', 'main (boilerplate removed, default) | plain (all visible text)')
-    .option('--recrawl', 'crawl a finished output again: conditional GETs, 304 keeps the stored document, changed pages get a new version')
+    .option('--no-filter', 'keep every page with text (no language or quality filters)')
+    .option('--no-pii', 'keep e-mail and IP addresses as they are (by default they are replaced, as FineWeb does, with or without filters)')
+    .option('--excluded', 'also write the documents the filters dropped, each with its reason, to <out>/excluded/ (a dataset of its own)')
+    .option('--max-pages <n>', 'live: stop after this many pages (default 1000)')
+    .option('--max-depth <n>', 'live: follow links at most this many hops from a seed (default 5)')
+    .option('--same-host', 'live: only follow links to the seed hosts (default for --url and --sitemap)')
+    .option('--no-same-host', 'live: follow links to any host')
+    .option('--concurrency <n>', 'live: requests in flight in total (default 64)')
+    .option('--per-host-concurrency <n>', 'live: requests in flight per host (default 2)')
+    .option('--per-host-delay <ms>', 'live: milliseconds between request starts to one host; robots.txt Crawl-delay raises it (default 250)')
+    .option('--user-agent <ua>', 'live: User-Agent header; its first word is the robots.txt product token')
+    .option('--allow-private', 'live: allow private, loopback and link-local addresses (local sites); refused without it')
+    .option('--recrawl', 'live: crawl a finished output again: conditional GETs, 304 keeps the stored document, changed pages get a new version')
+    .option('--max-files <n>', 'archives: read at most this many files (after expanding --warc-list), for a sample of a crawl')
+    .option('--on-corrupt <what>', 'archives: a truncated or corrupt file fails its task (fail, default) or is counted and skipped (skip)')
     .option('--overwrite', 'replace an output made with another config')
     .option('--wait', 'if another run is writing --out, wait for it instead of failing (KILN_OUTPUT_LOCKED)')
     .option('--json', 'print one JSON summary on stdout')
+    .addHelpText('after', '\nEvery flag applies to both modes unless marked live: or archives:; a flag of the other mode is refused (exit 2).\n')
     .action(async (opts: CrawlOptions) => {
       const archives = Array.isArray(opts.warc) ? opts.warc : [];
       const live = Boolean(opts.url?.length || opts.seeds || opts.sitemap?.length);
-      if (live && (archives.length > 0 || opts.warcList)) throw new UsageError('give either live sources (--url/--seeds/--sitemap) or archives (--warc PATHS/--warc-list), not both');
+      const archive = archives.length > 0 || opts.warcList !== undefined;
+      if (live && archive) throw new UsageError('give either live sources (--url/--seeds/--sitemap) or archives (--warc PATHS/--warc-list), not both');
+      if (!live && !archive) {
+        if (opts.warc === true) throw new UsageError('--warc without paths writes archives of a live crawl: add --url, --seeds or --sitemap');
+        throw new UsageError('nothing to crawl: give --url, --seeds, --sitemap, --warc PATHS or --warc-list');
+      }
+      refuseOtherMode(opts, live ? 'live' : 'archive');
+      const extractor = opts.extractor === undefined ? undefined : choiceOption(opts.extractor, '--extractor', ['main', 'plain'] as const);
+      const languages = opts.languages === undefined ? undefined : parseLanguages(opts.languages);
+      // Absent keys keep the stage's defaults (and an existing output's config hash).
+      const common: Record<string, unknown> = { filter: opts.filter, excluded: Boolean(opts.excluded) };
+      const set = (config: Record<string, unknown>, key: string, v: unknown): void => {
+        if (v !== undefined) config[key] = v;
+      };
+      set(common, 'extractor', extractor);
+      set(common, 'languages', languages);
+      const { runStage } = await import('../../core/run-stage.js');
       let summary: StageSummary;
-      if (archives.length > 0 || opts.warcList) {
-        const stage = await archiveStage();
-        summary = await runStage(stage, {
-          inputs: archives,
-          out: opts.out,
-          config: { warcLists: opts.warcList ? [opts.warcList] : [], filter: opts.filter, excluded: Boolean(opts.excluded) },
-          overwrite: opts.overwrite,
-          wait: opts.wait,
-          onWait: onOutputWait(opts.out),
-          signal: stopSignal(),
-          quiet: opts.json,
-        });
+      if (archive) {
+        const config: Record<string, unknown> = { ...common, warcLists: opts.warcList ? [opts.warcList] : [] };
+        set(config, 'maxFiles', intOption(opts.maxFiles, '--max-files'));
+        set(config, 'onCorrupt', opts.onCorrupt === undefined ? undefined : choiceOption(opts.onCorrupt, '--on-corrupt', ['fail', 'skip'] as const));
+        if (!opts.pii) config.pii = { emails: false, ips: false };
+        const { archiveCrawlStage } = await import('../../crawl/archive/archive-stage.js');
+        summary = await runStage(archiveCrawlStage, { inputs: archives, out: opts.out, config, overwrite: opts.overwrite, wait: opts.wait, onWait: onOutputWait(opts.out), signal: stopSignal(), quiet: opts.json });
       } else {
-        if (!live) throw new UsageError('nothing to crawl: give --url, --seeds, --sitemap, --warc PATHS or --warc-list');
-        if (opts.warc === true && !live) throw new UsageError('--warc without paths writes archives of a live crawl: add --url, --seeds or --sitemap');
-        if (opts.extractor !== undefined && opts.extractor !== 'main' && opts.extractor !== 'plain') throw new UsageError(`--extractor must be main or plain, got "${opts.extractor}"`, { key: '--extractor' });
         const urls = [...(opts.url ?? []), ...(opts.seeds ? await readSeeds(opts.seeds) : [])];
+        if (!opts.allowPrivate) await refusePrivateSeeds([...urls, ...(opts.sitemap ?? [])]);
         const config: Record<string, unknown> = {
+          ...common,
           urls,
           sitemaps: opts.sitemap ?? [],
           // --same-host is the default for --url/--sitemap; a seeds file alone usually lists many hosts on purpose.
           sameHost: opts.sameHost ?? Boolean(opts.url?.length || opts.sitemap?.length),
           warc: opts.warc === true,
           allowPrivate: Boolean(opts.allowPrivate),
-          filter: opts.filter,
-          excluded: Boolean(opts.excluded),
         };
-        const set = (key: string, v: unknown): void => { if (v !== undefined) config[key] = v; };
-        set('maxPages', intFlag(opts.maxPages, '--max-pages'));
-        set('maxDepth', intFlag(opts.maxDepth, '--max-depth', 0));
-        set('concurrency', intFlag(opts.concurrency, '--concurrency'));
-        set('perHostConcurrency', intFlag(opts.perHostConcurrency, '--per-host-concurrency'));
-        set('perHostDelayMs', intFlag(opts.perHostDelay, '--per-host-delay', 0));
-        set('userAgent', opts.userAgent);
-        set('extractor', opts.extractor);
+        set(config, 'maxPages', intOption(opts.maxPages, '--max-pages'));
+        set(config, 'maxDepth', intOption(opts.maxDepth, '--max-depth', 0));
+        set(config, 'concurrency', intOption(opts.concurrency, '--concurrency'));
+        set(config, 'perHostConcurrency', intOption(opts.perHostConcurrency, '--per-host-concurrency'));
+        set(config, 'perHostDelayMs', intOption(opts.perHostDelay, '--per-host-delay', 0));
+        set(config, 'userAgent', opts.userAgent);
+        if (!opts.pii) config.pii = false;
+        const [{ liveCrawlStage }, { reopenForRecrawl }, { readSuccess }] = await Promise.all([
+          import('../../crawl/live/live-crawl-stage.js'),
+          import('../../crawl/live/recrawl.js'),
+          import('../../core/dataset-manifest.js'),
+        ]);
+        // A re-crawl reports this run's counts, not the output's totals since its first crawl.
+        const before = opts.recrawl ? (await readSuccess(opts.out))?.stats : undefined;
         if (opts.recrawl) await reopenForRecrawl(opts.out);
         summary = await runStage(liveCrawlStage, { out: opts.out, config, overwrite: opts.overwrite, wait: opts.wait, onWait: onOutputWait(opts.out), signal: stopSignal(), quiet: opts.json });
+        summary = { ...summary, stats: sinceBefore(summary.stats, before) };
       }
       const stopped = await endIfStopped({ out: summary.out });
+      const empty = stopped ? undefined : explainEmpty(summary);
+      if (empty) process.stderr.write(`${empty}\n`);
       if (opts.json) return printJson(summary);
       if (!stopped) printSummary(summary);
     });

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { parseSize } from '../../dedupe/config.js';
-import { runDedupe } from '../../dedupe/dedupe-run.js';
+import { intOption } from '../number-option.js';
 import { printJson, printTable } from '../print.js';
+import { SIZE_FLAG_HELP, sizeOption } from '../size-option.js';
 import { endIfStopped, stopSignal } from '../stop-signal.js';
 import { onOutputWait } from '../output-wait.js';
 
@@ -27,13 +27,6 @@ interface DedupeFlags {
   json?: boolean;
 }
 
-function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${value}"`, { key: flag });
-  return n;
-}
-
 /** `kiln dedupe --in DIR... --out DIR [--index DIR] [--threshold 0.8] ...`. */
 export function register(program: Command): void {
   program
@@ -48,9 +41,9 @@ export function register(program: Command): void {
     .option('--rows <n>', 'MinHash values per band', '8')
     .option('--exact-only', 'only remove exact copies (after case/punctuation/space/NFKC folding)')
     .option('--keep <which>', 'which member of a cluster survives: first | last (input order)', 'first')
-    .option('--memory <size>', 'memory budget for sorting and clustering, e.g. 1GB, 512MiB', '1GB')
+    .option('--memory <size>', `memory budget for sorting and clustering, e.g. 1G, 512M ${SIZE_FLAG_HELP}`, '1G')
     .option('--clusters <dir>', 'also write doc id -> cluster, kept, reason for every duplicated document')
-    .option('--workers <n>', 'signature/filter worker threads (default: one per core, at most one per 200 MB of --memory)')
+    .option('--workers <n>', 'signature/filter worker threads (default: one per core, at most one per 200M of --memory)')
     .option('--tasks <n>', 'number of tasks (default: from the input size)')
     .option('--overwrite', 'replace an output made with another config')
     .option('--wait', 'if another run is writing --out, wait for it instead of failing (KILN_OUTPUT_LOCKED)')
@@ -61,24 +54,24 @@ export function register(program: Command): void {
       const threshold = Number(f.threshold);
       if (!(threshold > 0 && threshold <= 1)) throw new UsageError(`--threshold must be in (0, 1], got "${f.threshold}"`, { key: '--threshold' });
       if (f.keep !== 'first' && f.keep !== 'last') throw new UsageError(`--keep must be first or last, got "${f.keep}"`, { key: '--keep' });
-      const memory = parseSize(f.memory);
-      if (memory === undefined || memory < 16e6) throw new UsageError(`--memory must be a size of at least 16MB (e.g. 1GB), got "${f.memory}"`, { key: '--memory' });
+      const memory = sizeOption(f.memory, '--memory', { min: 16 * 1024 ** 2 });
+      const { runDedupe } = await import('../../dedupe/dedupe-run.js');
       const summary = await runDedupe({
         inputs: f.in,
         out: f.out,
         config: {
           threshold,
-          ngram: positiveInt(f.ngram, '--ngram'),
-          bands: positiveInt(f.bands, '--bands'),
-          rows: positiveInt(f.rows, '--rows'),
+          ngram: intOption(f.ngram, '--ngram'),
+          bands: intOption(f.bands, '--bands'),
+          rows: intOption(f.rows, '--rows'),
           exactOnly: !!f.exactOnly,
           keep: f.keep,
           index: f.index ?? null,
         },
         memory,
         clusters: f.clusters,
-        workers: positiveInt(f.workers, '--workers'),
-        tasks: positiveInt(f.tasks, '--tasks'),
+        workers: intOption(f.workers, '--workers'),
+        tasks: intOption(f.tasks, '--tasks'),
         overwrite: f.overwrite,
         keepState: f.keepState,
         wait: f.wait,

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import type { Command } from 'commander';
 import { IoError } from '../../core/errors.js';
-import { decodeHtml, extractMainText } from '../../crawl/extract/index.js';
 import { printJson } from '../print.js';
 
 // A saved page larger than this decompressed is not a page; stops gzip bombs.
@@ -16,6 +15,7 @@ export function register(program: Command): void {
     .argument('<files...>', 'HTML files, optionally gzip-compressed (.html.gz)')
     .option('--json', 'print [{"file": ..., "text": ...}] on stdout')
     .action(async (files: string[], opts: { json?: boolean }) => {
+      const { decodeHtml, extractMainText } = await import('../../crawl/extract/index.js');
       const results: { file: string; text: string; title?: string }[] = [];
       for (const file of files) {
         let bytes: Uint8Array = await readFile(file).catch((e: unknown) => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { inspectDataset } from '../../core/inspect.js';
+import { intOption } from '../number-option.js';
 import { formatBytes, printJson, printTable } from '../print.js';
 
 /** `kiln inspect DIR...`: rows, bytes, columns, text-length histogram, samples. */
@@ -11,7 +11,9 @@ export function register(program: Command): void {
     .option('--samples <n>', 'samples to show', '3')
     .option('--json', 'print one JSON object')
     .action(async (paths: string[], opts: { samples: string; json?: boolean }) => {
-      const report = await inspectDataset(paths, Number(opts.samples));
+      const samples = intOption(opts.samples, '--samples', 0)!;
+      const { inspectDataset } = await import('../../core/inspect.js');
+      const report = await inspectDataset(paths, samples);
       if (opts.json) return printJson(report);
       process.stdout.write(`files ${report.files}   rows ${report.rows.toLocaleString()}   bytes ${formatBytes(report.bytes)}\ncolumns ${report.columns.join(', ')}\n\n`);
       if (report.textLengths.length) {

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../core/errors.js';
-import { runQuickstart } from '../../pipelines/examples/quickstart.js';
-import { formatStageTable } from '../../pipelines/stage-report.js';
+import { intOption } from '../number-option.js';
 import { printJson } from '../print.js';
 import { endIfStopped, stopSignal } from '../stop-signal.js';
 
@@ -14,8 +12,8 @@ export function register(program: Command): void {
     .option('--steps <n>', 'training steps (default: the example file\'s)')
     .option('--json', 'print one JSON summary on stdout')
     .action(async (flags: { dir: string; steps?: string; json?: boolean }) => {
-      const steps = flags.steps === undefined ? undefined : Number(flags.steps);
-      if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) throw new UsageError(`--steps must be a positive integer, not ${flags.steps}`, { key: 'steps' });
+      const steps = intOption(flags.steps, '--steps');
+      const [{ runQuickstart }, { formatStageTable }] = await Promise.all([import('../../pipelines/examples/quickstart.js'), import('../../pipelines/stage-report.js')]);
       const result = await runQuickstart({ dir: flags.dir, steps, signal: stopSignal() });
       const stopped = await endIfStopped({ committed: `stages done: ${result.reports.filter((r) => r.status !== 'stopped').map((r) => r.key).join(', ') || 'none'}` });
       if (flags.json) return printJson(result);

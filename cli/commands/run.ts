@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { runPipeline } from '../../pipelines/runner.js';
-import { formatStageTable } from '../../pipelines/stage-report.js';
+import { choiceOption, intOption } from '../number-option.js';
 import { printJson } from '../print.js';
 import { endIfStopped, stopSignal } from '../stop-signal.js';
 
@@ -35,12 +34,13 @@ export function register(program: Command): void {
 
 /** The action of `kiln run`: validate flags, run the pipeline, print the table (or JSON, or the plan). */
 async function run(file: string, flags: RunFlags): Promise<void> {
-  if (flags.executor !== undefined && flags.executor !== 'local' && flags.executor !== 'slurm') throw new UsageError(`--executor must be local or slurm, not ${flags.executor}`, { key: 'executor' });
-  const workers = flags.workers === undefined ? undefined : Number(flags.workers);
-  if (workers !== undefined && !(Number.isInteger(workers) && workers > 0)) throw new UsageError(`--workers must be a positive integer, not ${flags.workers}`, { key: 'workers' });
+  const executor = flags.executor === undefined ? undefined : choiceOption(flags.executor, '--executor', ['local', 'slurm'] as const);
+  const workers = intOption(flags.workers, '--workers');
+  if (flags.detach && executor === 'local') throw new UsageError('--detach submits Slurm jobs; it does not apply to --executor local', { key: '--detach' });
+  const [{ runPipeline }, { formatStageTable }] = await Promise.all([import('../../pipelines/runner.js'), import('../../pipelines/stage-report.js')]);
   const result = await runPipeline(file, {
     only: flags.stage,
-    executor: flags.executor as 'local' | 'slurm' | undefined,
+    executor,
     dryRun: flags.dryRun,
     detach: flags.detach,
     wait: flags.wait,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { BACKEND_NAMES, generate, modelFromCheckpoint, resolveCheckpoint, selectBackend, type BackendName } from '../../train/index.js';
+import { BACKEND_NAMES, type BackendName } from '../../train/backend-names.js';
 import { printJson } from '../print.js';
 import { loadTokenizer } from './train.js';
 
@@ -36,6 +36,7 @@ export function register(program: Command): void {
     .option('--backend <name>', BACKEND_NAMES.join(' | '), 'auto')
     .option('--json', 'print one JSON object')
     .action(async (target: string, flags: SampleFlags) => {
+      const { generate, modelFromCheckpoint, resolveCheckpoint, selectBackend } = await import('../../train/index.js');
       const ck = await resolveCheckpoint(target);
       const backend = await selectBackend(flags.backend as BackendName);
       const tokenizerName = flags.tokenizer ?? ck.manifest.tokenizer?.name;

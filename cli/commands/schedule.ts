@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { schedulePipeline } from '../../pipelines/scheduler.js';
 import { stopSignal } from '../stop-signal.js';
 
 /** `kiln schedule PIPELINE.yaml [--cron EXPR]`: a long-running scheduler. */
@@ -15,6 +14,7 @@ export function register(program: Command): void {
         '  0 */6 * * *  cd /srv/kiln && npx kiln run pipelines/news.yaml >> runs/news/cron.log 2>&1\n',
     )
     .action(async (file: string, flags: { cron?: string }) => {
+      const { schedulePipeline } = await import('../../pipelines/scheduler.js');
       await schedulePipeline(file, { cron: flags.cron, signal: stopSignal() });
     });
 }

@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { runShard } from '../../shard/index.js';
 import { formatBytes, printJson, printTable } from '../print.js';
-import { withDatasetLock } from '../../core/dataset-lock.js';
-import { requireFinishedInputs } from '../../core/input-finished.js';
-import { canonicalPath } from '../../core/input-files.js';
+import { SIZE_FLAG_HELP, sizeOption } from '../size-option.js';
 import { endIfStopped, stopSignal } from '../stop-signal.js';
 import { onOutputWait } from '../output-wait.js';
 
@@ -23,16 +20,6 @@ interface ShardOptions {
   wait?: boolean;
   allowPartial?: boolean;
   json?: boolean;
-}
-
-const UNITS: Record<string, number> = { '': 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
-
-/** Parses `128MB`, `64MiB`, `1G`, `4096` into bytes. */
-export function parseSize(value: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$/.exec(value.trim());
-  const unit = m ? UNITS[m[2].toUpperCase()] : undefined;
-  if (!m || unit === undefined) throw new UsageError(`${flag} must be a size like 128MB or 64MiB, got "${value}"`, { key: flag });
-  return Math.round(Number(m[1]) * unit);
 }
 
 function int(value: string | undefined, flag: string, min = 0): number | undefined {
@@ -61,8 +48,8 @@ export function register(program: Command): void {
     .option('--val-fraction <f>', 'share of documents held out for validation', '0.005')
     .option('--seed <s>', 'seed of the shuffle and the split', '0')
     .option('--weights <w,...>', 'mixture weight per input: 2 = twice, 0.5 = half')
-    .option('--shard-size <size>', 'target shard file size', '128MB')
-    .option('--memory <size>', 'memory bound of the shuffle (bucket bytes held at once)', '256MiB')
+    .option('--shard-size <size>', `target shard file size ${SIZE_FLAG_HELP}`, '128M')
+    .option('--memory <size>', `memory bound of the shuffle (bucket bytes held at once) ${SIZE_FLAG_HELP}`, '256M')
     .option('--format <fmt>', 'arrow | megatron | nanogpt', 'arrow')
     .option('--wait', 'if another run is writing --out, wait for it instead of failing (KILN_OUTPUT_LOCKED)')
     .option('--allow-partial', 'read input kiln datasets whose run has not finished (default: refused)')
@@ -70,6 +57,14 @@ export function register(program: Command): void {
     .action(async (opts: ShardOptions) => {
       if (!['arrow', 'megatron', 'nanogpt'].includes(opts.format)) throw new UsageError(`--format must be arrow, megatron or nanogpt, got "${opts.format}"`, { key: 'format' });
       const weights = opts.weights?.split(',').map((w) => num(w, '--weights'));
+      const shardBytes = sizeOption(opts.shardSize, '--shard-size');
+      const bucketBytes = sizeOption(opts.memory, '--memory', { min: 4096 });
+      const [{ runShard }, { withDatasetLock }, { requireFinishedInputs }, { canonicalPath }] = await Promise.all([
+        import('../../shard/index.js'),
+        import('../../core/dataset-lock.js'),
+        import('../../core/input-finished.js'),
+        import('../../core/input-files.js'),
+      ]);
       if (!opts.allowPartial) await requireFinishedInputs(opts.in);
       const signal = stopSignal();
       const out = await canonicalPath(opts.out);
@@ -84,8 +79,8 @@ export function register(program: Command): void {
           valFraction: num(opts.valFraction, '--val-fraction'),
           seed: int(opts.seed, '--seed')!,
           weights,
-          shardBytes: parseSize(opts.shardSize, '--shard-size'),
-          bucketBytes: parseSize(opts.memory, '--memory'),
+          shardBytes,
+          bucketBytes,
           format: opts.format as 'arrow' | 'megatron' | 'nanogpt',
         },
         { signal },

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { datasetStatus } from '../../core/dataset-status.js';
 import { formatBytes, printJson, printTable } from '../print.js';
 
 /** `kiln status DIR|PIPELINE.yaml`: tasks done / pending / failed. */
@@ -17,6 +16,7 @@ export function register(program: Command): void {
         process.stdout.write(formatPipelineStatus(status) + '\n');
         return;
       }
+      const { datasetStatus } = await import('../../core/dataset-status.js');
       const s = await datasetStatus(target);
       if (opts.json) return printJson(s);
       printTable(

@@ -1,15 +1,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { runPipelineTask } from '../../pipelines/pipeline-task.js';
+import { intOption } from '../number-option.js';
 import { printJson } from '../print.js';
 import { endIfStopped, stopSignal } from '../stop-signal.js';
-
-function count(name: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, not ${value}`, { key: name });
-  return n;
-}
 
 /** `kiln task PIPELINE.yaml --stage S --task I`: one task of one stage (what a Slurm array element runs). */
 export function register(program: Command): void {
@@ -26,13 +19,16 @@ export function register(program: Command): void {
     .option('--overwrite', 'replace an output made with another config (with --plan)')
     .option('--json', 'print one JSON summary on stdout')
     .action(async (file: string, flags: { stage: string; task?: string; plan?: boolean; finalize?: boolean; tasks?: string; generation?: string; overwrite?: boolean; json?: boolean }) => {
+      const task = intOption(flags.task, '--task', 0);
+      const tasks = intOption(flags.tasks, '--tasks', 1);
+      const { runPipelineTask } = await import('../../pipelines/pipeline-task.js');
       const signal = stopSignal();
       const result = await runPipelineTask(file, {
         stage: flags.stage,
-        task: count('task', flags.task, 0),
+        task,
         plan: flags.plan,
         finalize: flags.finalize,
-        tasks: count('tasks', flags.tasks, 1),
+        tasks,
         generation: flags.generation,
         overwrite: flags.overwrite,
         signal,

@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { BUILTIN_NAMES, isBuiltin } from '../../tokenize/builtin-names.js';
-import { poolFor, resolveTokenizerSpec, setEncodeWorkers } from '../../tokenize/shared-pool.js';
+import { intOption } from '../number-option.js';
 import { printJson, printTable } from '../print.js';
+import { SIZE_FLAG_HELP, sizeOption } from '../size-option.js';
 import { endIfStopped, stopSignal } from '../stop-signal.js';
 import { onOutputWait } from '../output-wait.js';
 
@@ -20,13 +21,6 @@ interface TokenizeOptions {
   json?: boolean;
 }
 
-function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${value}"`, { key: flag });
-  return n;
-}
-
 /** `kiln tokenize --in DIR... --out DIR --tokenizer NAME_OR_PATH`. */
 export function register(program: Command): void {
   program
@@ -37,7 +31,7 @@ export function register(program: Command): void {
     .option('--tokenizer <nameOrPath>', 'gpt2 | cl100k_base | o200k_base | path to tokenizer.json or .tiktoken', 'gpt2')
     .option('--workers <n>', 'encode worker threads (default: one per core)')
     .option('--tasks <n>', 'number of tasks (default: from the input size)')
-    .option('--part-mb <mb>', 'input per output part, one worker job (default 4; smaller parts: less memory per worker, less work lost to a kill)')
+    .option('--part-mb <size>', `input per output part, one worker job: a number of MiB or a size such as 512K (default 4; smaller parts: less memory per worker, less work lost to a kill) ${SIZE_FLAG_HELP}`)
     .option('--overwrite', 'replace an output made with another config')
     .option('--wait', 'if another run is writing --out, wait for it instead of failing (KILN_OUTPUT_LOCKED)')
     .option('--allow-partial', 'read input kiln datasets whose run has not finished (default: refused)')
@@ -46,11 +40,12 @@ export function register(program: Command): void {
       if (!isBuiltin(opts.tokenizer) && !existsSync(opts.tokenizer)) {
         throw new UsageError(`--tokenizer ${opts.tokenizer}: not one of ${BUILTIN_NAMES.join(', ')} and no such file`, { key: '--tokenizer' });
       }
-      const workers = positiveInt(opts.workers, '--workers');
+      const workers = intOption(opts.workers, '--workers');
+      const tasks = intOption(opts.tasks, '--tasks');
+      const partBytes = opts.partMb === undefined ? undefined : sizeOption(opts.partMb, '--part-mb', { defaultUnit: 'M', max: 1024 ** 3 });
+      const { poolFor, resolveTokenizerSpec, setEncodeWorkers } = await import('../../tokenize/shared-pool.js');
       if (workers !== undefined) setEncodeWorkers(workers);
       const tokenizer = resolveTokenizerSpec(opts.tokenizer);
-      const partMb = opts.partMb === undefined ? undefined : Number(opts.partMb);
-      if (partMb !== undefined && !(partMb > 0 && partMb <= 1024)) throw new UsageError(`--part-mb must be a number in (0, 1024], got "${opts.partMb}"`, { key: '--part-mb' });
       // Start the encode workers before loading the runner and the stage (Arrow, parquet-wasm,
       // zod: ~0.3 s): they load the tokenizer meanwhile, and the stage reuses this pool.
       poolFor(tokenizer);
@@ -58,8 +53,8 @@ export function register(program: Command): void {
       const summary = await runStage(tokenizeStage, {
         inputs: opts.in,
         out: opts.out,
-        config: { tokenizer, ...(partMb === undefined ? {} : { partBytes: Math.max(1, Math.round(partMb * 2 ** 20)) }) },
-        tasks: positiveInt(opts.tasks, '--tasks'),
+        config: { tokenizer, ...(partBytes === undefined ? {} : { partBytes }) },
+        tasks,
         overwrite: opts.overwrite,
         wait: opts.wait,
         onWait: onOutputWait(opts.out),

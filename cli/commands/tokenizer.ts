@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { requireFinishedInputs } from '../../core/input-finished.js';
-import { trainTokenizer } from '../../tokenize/train.js';
+import { intOption } from '../number-option.js';
 import { printJson, printTable } from '../print.js';
 
 interface TrainOptions {
@@ -32,10 +31,20 @@ export function register(program: Command): void {
       if (!Number.isInteger(vocabSize) || vocabSize < 256 + opts.special.length) {
         throw new UsageError(`--vocab-size must be an integer >= ${256 + opts.special.length} (256 bytes + special tokens), got "${opts.vocabSize}"`, { key: '--vocab-size' });
       }
-      const minFrequency = Number(opts.minFrequency);
-      if (!Number.isInteger(minFrequency) || minFrequency < 1) throw new UsageError(`--min-frequency must be a positive integer`, { key: '--min-frequency' });
-      if (!opts.allowPartial) await requireFinishedInputs(opts.in);
-      const summary = await trainTokenizer(opts.in, opts.out, { vocabSize, specialTokens: opts.special, minFrequency });
+      const minFrequency = intOption(opts.minFrequency, '--min-frequency')!;
+      if (!opts.allowPartial) {
+        const { requireFinishedInputs } = await import('../../core/input-finished.js');
+        await requireFinishedInputs(opts.in);
+      }
+      const { trainTokenizer } = await import('../../tokenize/train.js');
+      const trained = await trainTokenizer(opts.in, opts.out, { vocabSize, specialTokens: opts.special, minFrequency });
+      // A smaller vocabulary than asked is a valid tokenizer, but never a silent one.
+      const shortfall =
+        trained.vocabSize < vocabSize
+          ? `vocabulary is ${trained.vocabSize}, not ${vocabSize}: the corpus is too small, no pair is left that occurs at least --min-frequency ${minFrequency} times`
+          : undefined;
+      if (shortfall) process.stderr.write(`kiln: ${shortfall}\n`);
+      const summary = { ...trained, requestedVocabSize: vocabSize, ...(shortfall ? { shortfall } : {}) };
       if (opts.json) return printJson(summary);
       printTable(['out', 'vocab', 'merges', 'documents', 'seconds'], [[summary.out, summary.vocabSize, summary.merges, summary.documents, Number(summary.seconds.toFixed(2))]]);
     });

@@ -1,11 +1,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../../core/errors.js';
-import { BACKEND_NAMES, train, type TrainConfigInput, type TrainSummary } from '../../train/index.js';
+import { KilnError, UsageError, describeError } from '../../core/errors.js';
+import { BACKEND_NAMES } from '../../train/backend-names.js';
+import type { TrainConfigInput, TrainSummary } from '../../train/index.js';
 import { printJson, printTable } from '../print.js';
-import { withDatasetLock } from '../../core/dataset-lock.js';
-import { canonicalPath } from '../../core/input-files.js';
 import { endIfStopped, stopSignal } from '../stop-signal.js';
 import { onOutputWait } from '../output-wait.js';
 
@@ -37,26 +36,22 @@ export async function shardsTokenizer(data: string): Promise<{ name: string; has
   }
 }
 
-/** Decodes ids with the named tokenizer if the tokenize stage is available; undefined otherwise. */
+/** Decodes ids with the named tokenizer; a tokenizer that cannot be read (moved file) is said on stderr and gives undefined. */
 export async function decodeWith(tokenizer: string | undefined, ids: number[]): Promise<string | undefined> {
   if (tokenizer === undefined) return undefined;
-  try {
-    return await (await loadTokenizer(tokenizer)).decode(ids);
-  } catch {
+  const tok = await loadTokenizer(tokenizer).catch((err: unknown) => {
+    // Only the tokenizer's own errors: the checkpoint is written, the sample stays as ids.
+    if (!(err instanceof KilnError)) throw err;
+    process.stderr.write(`kiln: the sample is printed as token ids: ${describeError(err)}\n`);
     return undefined;
-  }
+  });
+  return tok === undefined ? undefined : tok.decode(ids);
 }
 
-/** The tokenize stage's loadTokenizer (a computed import: the CLI works without that stage). */
+/** Loads a tokenizer by name or file (tokenize/load.ts, imported when needed). */
 export async function loadTokenizer(name: string): Promise<{ encode(text: string): Promise<ArrayLike<number>>; decode(ids: ArrayLike<number>): Promise<string> }> {
-  type Mod = { loadTokenizer(name: string): { encode(text: string): Promise<ArrayLike<number>>; decode(ids: ArrayLike<number>): Promise<string> } };
-  let mod: Mod | undefined;
-  for (const specifier of ['../../tokenize/index.js', '../../tokenize/load.js']) {
-    mod = (await import(specifier).catch(() => undefined)) as Mod | undefined;
-    if (mod?.loadTokenizer !== undefined) break;
-  }
-  if (mod?.loadTokenizer === undefined) throw new UsageError(`cannot load tokenizer "${name}": the tokenize stage is not available`, { key: 'tokenizer' });
-  return mod.loadTokenizer(name);
+  const { loadTokenizer: load } = await import('../../tokenize/load.js');
+  return load(name);
 }
 
 interface TrainFlags {
@@ -153,6 +148,11 @@ export function register(program: Command): void {
       // zod defaults apply only to absent keys, so drop the flags the user did not give.
       for (const key of Object.keys(config) as (keyof TrainConfigInput)[]) if (config[key] === undefined) delete config[key];
       const tokenizer = await shardsTokenizer(flags.data);
+      const [{ train }, { withDatasetLock }, { canonicalPath }] = await Promise.all([
+        import('../../train/index.js'),
+        import('../../core/dataset-lock.js'),
+        import('../../core/input-files.js'),
+      ]);
       const signal = stopSignal();
       const summary = await withDatasetLock(await canonicalPath(flags.out), { wait: flags.wait, signal, onWait: onOutputWait(flags.out) }, () => train(config, { signal, tokenizer }));
       if (await endIfStopped({ committed: summary.checkpoint ? `checkpoint ${summary.checkpoint}` : 'no checkpoint yet', resumeArgs: ['--resume'] })) {

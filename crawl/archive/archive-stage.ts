@@ -43,7 +43,7 @@ async function runArchiveTask(ctx: TaskContext<ArchiveCrawlConfig>): Promise<voi
     for await (const rec of readWarcRecords(source, location, { maxBlockBytes: config.maxRecordBytes, resume })) {
       stats.inc('records');
       if (rec.resynced) stats.inc('records_bad_length');
-      const outcome = recordText(rec, config.maxPayloadBytes);
+      const outcome = recordText(rec, config.maxPayloadBytes, config.extractor ?? 'main');
       if ('page' in outcome) {
         stats.inc('pages');
         const v = processPageText(outcome.page.text, config);

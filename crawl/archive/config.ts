@@ -18,6 +18,8 @@ export const archiveCrawlConfig = z.object({
   filter: z.boolean().default(true),
   /** `--excluded`: also write the dropped documents, each with its `reason`, to `<out>/excluded/` (datatrove's exclusion writer). */
   excluded: z.boolean().default(false),
+  /** HTML → text: 'main' (boilerplate removed) or 'plain' (all visible text); absent = 'main' (optional so existing outputs keep their config hash). */
+  extractor: z.enum(['main', 'plain']).optional(),
   /** Languages to keep (ISO 639-1); empty keeps all. FineWeb keeps English. */
   languages: z.array(z.string()).default(['en']),
   /** Minimum language score (eld's scale; see crawl/extract/language.ts). */

@@ -4,6 +4,7 @@
  * else (requests, metadata, warcinfo, revisits, non-HTML payloads) is skipped with a reason.
  */
 import { decodeHtml, extractMainText } from '../extract/index.js';
+import { htmlToPlainText } from '../live/plain-text.js';
 import { decodeHttpBody, parseHttpResponse } from './http-payload.js';
 import type { WarcRecord } from './warc-reader.js';
 
@@ -33,8 +34,8 @@ function looksLikeHtml(body: Uint8Array): boolean {
   return head.startsWith('<!doctype html') || head.startsWith('<html') || head.includes('<head') || head.includes('<body');
 }
 
-/** Turns one record into a page or a skip reason; `maxPayloadBytes` caps decompressed HTTP bodies. */
-export function recordText(rec: WarcRecord, maxPayloadBytes: number): RecordOutcome {
+/** Turns one record into a page or a skip reason; `maxPayloadBytes` caps decompressed HTTP bodies; `extractor` as the live crawl's. */
+export function recordText(rec: WarcRecord, maxPayloadBytes: number, extractor: 'main' | 'plain' = 'main'): RecordOutcome {
   const t = rec.type;
   if (t === 'revisit') return { skip: 'revisit' };
   if (t !== 'response' && t !== 'resource' && t !== 'conversion') return { skip: `not_page_${t || 'untyped'}` };
@@ -63,6 +64,6 @@ export function recordText(rec: WarcRecord, maxPayloadBytes: number): RecordOutc
   }
   if (!HTML_TYPE.test(contentType) && !(contentType === '' && looksLikeHtml(body))) return { skip: 'not_html' };
   const html = decodeHtml(body, contentType);
-  const { text, title } = extractMainText(html, { url: url ?? undefined });
+  const { text, title } = extractor === 'main' ? extractMainText(html, { url: url ?? undefined }) : htmlToPlainText(html);
   return text ? { page: { id, url, text, title } } : { skip: 'empty_text' };
 }

@@ -36,6 +36,8 @@ export const liveCrawlConfig = z.object({
   excluded: z.boolean().default(false),
   /** Languages kept by the filter (ISO 639-1); empty keeps all. */
   languages: z.array(z.string()).default(['en']),
+  /** Replace e-mail and IP addresses in the text, as FineWeb does: absent = true; `--no-pii` sets false (optional so existing outputs keep their config hash). */
+  pii: z.boolean().optional(),
   /** Largest body kept (decoded bytes); past it the body is truncated or the page skipped. */
   maxBodyBytes: z.number().int().positive().default(5 * 1024 * 1024),
   /** true: keep the first maxBodyBytes of a larger page; false: skip the page. */

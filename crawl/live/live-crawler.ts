@@ -116,7 +116,7 @@ export async function runLiveCrawl(ctx: TaskContext<LiveCrawlConfig>): Promise<v
     }
 
     const ex = config.extractor === 'main' ? await loadExtractor() : null;
-    const filterPage = await loadPageFilter({ filter: config.filter, languages: config.languages });
+    const filterPage = await loadPageFilter({ filter: config.filter, languages: config.languages, pii: config.pii });
     const limit = pLimit(config.concurrency);
     let currentBatch = cursor.batch + 1;
     let pagesDone = cursor.pages;

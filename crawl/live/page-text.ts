@@ -1,6 +1,7 @@
 // Bytes of a fetched page → text. HTML goes through crawl/extract (charset detection and
-// main-text extraction) when that module loads; otherwise through a plain fallback here
-// (charset from header/meta, tags stripped), so the crawler works on its own.
+// main-text extraction) for `extractor: 'main'`, or through the plain path here (charset from
+// header/meta, every visible text) for `extractor: 'plain'`. crawl/extract failing to load is
+// an error, never a quiet switch to plain text.
 import { htmlToPlainText } from './plain-text.js';
 
 /** The slice of crawl/extract the crawler uses. */
@@ -9,15 +10,10 @@ interface Extractor {
   extractMainText(html: string, opts?: { url?: string }): { text: string; title?: string };
 }
 
-let extractor: Promise<Extractor | null> | undefined;
-
-/** Loads crawl/extract once; null when it is absent or fails to load. */
-export function loadExtractor(): Promise<Extractor | null> {
-  extractor ??= import('../extract/index.js').then(
-    (m) => (typeof m.decodeHtml === 'function' && typeof m.extractMainText === 'function' ? (m as Extractor) : null),
-    () => null,
-  );
-  return extractor;
+/** Loads crawl/extract (lazily: `--extractor plain` never needs it); rejects when it fails to load. */
+export async function loadExtractor(): Promise<Extractor> {
+  const { decodeHtml, extractMainText } = await import('../extract/index.js');
+  return { decodeHtml, extractMainText };
 }
 
 function charsetLabel(contentType: string | undefined, bytes: Uint8Array): string {
@@ -45,7 +41,7 @@ export interface PageText {
   title?: string;
 }
 
-/** Turns a fetched body into text: HTML through the extractor (or fallback), text/plain decoded as is. */
+/** Turns a fetched body into text: HTML through the extractor (null: the plain path), text/plain decoded as is. */
 export function pageText(ex: Extractor | null, bytes: Uint8Array, mediaType: string, contentTypeHeader: string | undefined, url: string): PageText {
   if (mediaType === 'text/plain') {
     const text = decodeFallback(bytes, contentTypeHeader);

@@ -83,7 +83,7 @@ export const runSlurm: Executor = async (plan, options) => {
   const runDir = path.join(pipelineMetaDir(pipeline.workdir), 'slurm', runId);
   const logDir = path.join(runDir, 'logs');
   // sbatch expands %-patterns in --output: a literal % in the workdir must be doubled.
-  const logPattern = (name: string): string => `--output=${path.join(logDir, '').replace(/%/g, '%%')}${name}`;
+  const logPattern = (name: string): string => `--output=${logDir.replace(/%/g, '%%')}${path.sep}${name}`;
   await fs.mkdir(logDir, { recursive: true });
   const run = stagesToRun(plan);
   const reports: StageReport[] = [];

@@ -9,7 +9,6 @@ import { UnionFind } from '../../dedupe/union-find.js';
 import { normalizeForExact } from '../../dedupe/normalize.js';
 import { exactHash } from '../../dedupe/exact-hash.js';
 import { fileOfDoc, makeLayout } from '../../dedupe/signature-file.js';
-import { parseSize } from '../../dedupe/config.js';
 import { rng } from './corpus.js';
 
 test('radix sort orders 64-bit keys and keeps input order among equal keys', () => {
@@ -76,9 +75,6 @@ test('dense layout maps documents to files, skipping empty files', () => {
   const l = makeLayout(['a', 'b', 'c', 'd'], [3, 0, 2, 4]);
   assert.deepEqual(l.starts, [0, 3, 3, 5]);
   assert.deepEqual([0, 2, 3, 4, 5, 8].map((d) => fileOfDoc(l, d)), [0, 0, 2, 2, 3, 3]);
-  assert.equal(parseSize('1GB'), 1e9);
-  assert.equal(parseSize('512MiB'), 512 * 1024 ** 2);
-  assert.equal(parseSize('lots'), undefined);
 });
 
 test('index lock: a live holder refuses a second run, a dead holder\'s lock is taken over', async () => {

@@ -57,6 +57,13 @@ slurmTest('executor slurm: job arrays chained with afterok give the same output 
   const runDir = path.join(slurmDir, 'work/_pipeline/slurm', (await fs.readdir(path.join(slurmDir, 'work/_pipeline/slurm')))[0]);
   const script = await fs.readFile(path.join(runDir, 'upper-task.sh'), 'utf8');
   assert.match(script, /task \S*slurm\.yaml --stage upper --tasks 3 --task "\$SLURM_ARRAY_TASK_ID"/);
+  // Every job's log lands in the run's logs/ folder (not beside it as logsupper-...).
+  const logs = await fs.readdir(path.join(runDir, 'logs'));
+  for (const stage of ['source', 'upper']) {
+    for (let task = 0; task < 3; task++) assert.ok(logs.some((f) => new RegExp(`^${stage}-\\d+_${task}\\.log$`).test(f)), `${stage} task ${task} log in logs/: ${logs.join(' ')}`);
+    assert.ok(logs.some((f) => new RegExp(`^${stage}-finalize-\\d+\\.log$`).test(f)), `${stage} finalize log in logs/`);
+  }
+  assert.deepEqual((await fs.readdir(runDir)).filter((f) => f.endsWith('.log')), []);
   // The second run skips both stages without submitting anything.
   const again = await runPipeline(slurm, { registry: noBuiltins, quiet: true });
   assert.deepEqual(again.reports.map((r) => r.status), ['skipped', 'skipped']);
@@ -79,7 +86,7 @@ slurmTest('executor slurm: a failing task is reported with its task id and log p
   assert.equal(failure.state, 'FAILED');
   assert.match(error.message, new RegExp(`stage upper task ${failure.task} FAILED .*log ${failure.log}`));
   // The log named is that task's own log, holding the stage's error.
-  assert.match(failure.log!, new RegExp(`upper-\\d+_${failure.task}\\.log$`));
+  assert.match(failure.log!, new RegExp(`/logs/upper-\\d+_${failure.task}\\.log$`));
   assert.match(await fs.readFile(failure.log!, 'utf8'), /toy failure on document doc-4/);
   const status = await pipelineStatus(file, noBuiltins);
   assert.equal(status.lastRun?.status, 'failed');

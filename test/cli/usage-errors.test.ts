@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parseByteSize } from '../../core/byte-size.js';
+import { kilnBin } from '../core/project-paths.js';
+
+// Run from a scratch directory with relative paths, as a user does.
+const cwd = mkdtempSync(path.join(os.tmpdir(), 'kiln-usage-'));
+const kiln = (...args: string[]) => spawnSync(process.execPath, [kilnBin, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+
+/** Asserts one `kiln: KILN_USAGE: ...` line on stderr (no help dump) and exit 2. */
+function assertUsage(r: ReturnType<typeof kiln>, pattern: RegExp): void {
+  assert.equal(r.status, 2, r.stderr);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line, got:\n${r.stderr}`);
+  assert.match(lines[0], /^kiln: KILN_USAGE: /);
+  assert.match(lines[0], pattern);
+}
+
+test('commander errors are one KILN_USAGE line and exit 2', () => {
+  assertUsage(kiln('crawl', '--url', 'http://example.com/'), /required option '--out <dir>'/);
+  assertUsage(kiln('crawl', '--out', 'x', '--bogus'), /unknown option '--bogus'/);
+  assertUsage(kiln('dedupe', '--in'), /--in <dirs\.\.\.>' argument missing/);
+  assertUsage(kiln('nosuch'), /unknown command 'nosuch'/);
+});
+
+test('bad values are exit 2 across commands', () => {
+  assertUsage(kiln('dedupe', '--in', 'a', '--out', 'b', '--memory', 'lots'), /--memory/);
+  assertUsage(kiln('shard', '--in', 'a', '--out', 'b', '--seq-len', '8', '--shard-size', '12XB'), /--shard-size/);
+  assertUsage(kiln('tokenize', '--in', 'a', '--out', 'b', '--part-mb', '0'), /--part-mb/);
+  assertUsage(kiln('inspect', 'a', '--samples', 'many'), /--samples/);
+  assertUsage(kiln('run', 'p.yaml', '--executor', 'k8s'), /--executor/);
+});
+
+test('crawl refuses options its mode cannot honour, and validates --extractor/--languages', () => {
+  assertUsage(kiln('crawl', '--warc', 'a.warc.gz', '--out', 'o', '--max-depth', '2'), /--max-depth only apply to live crawls/);
+  assertUsage(kiln('crawl', '--warc', 'a.warc.gz', '--out', 'o', '--max-pages', '3'), /--max-pages .*--max-files/);
+  assertUsage(kiln('crawl', '--warc', 'a.warc.gz', '--out', 'o', '--extractor', 'fancy'), /--extractor must be one of main, plain/);
+  assertUsage(kiln('crawl', '--url', 'http://example.com/', '--out', 'o', '--max-files', '2'), /--max-files only apply to archives/);
+  assertUsage(kiln('crawl', '--url', 'http://example.com/', '--out', 'o', '--languages', 'english'), /--languages/);
+});
+
+test('a private seed without --allow-private is refused with the flag to use', () => {
+  assertUsage(kiln('crawl', '--url', 'http://127.0.0.1:9/', '--out', 'o'), /--allow-private/);
+  assertUsage(kiln('crawl', '--url', 'http://localhost:9/', '--out', 'o'), /--allow-private/);
+});
+
+test('--help says PII is replaced by default and how to keep it', () => {
+  const r = kiln('crawl', '--help');
+  assert.equal(r.status, 0);
+  assert.match(r.stdout.replace(/\s+/g, ' '), /--no-pii keep e-mail and IP addresses as they are \(by default they are replaced/);
+});
+
+test('sizes have one binary meaning', () => {
+  assert.equal(parseByteSize('1G'), 1024 ** 3);
+  assert.equal(parseByteSize('1GB'), 1024 ** 3);
+  assert.equal(parseByteSize('1GiB'), 1024 ** 3);
+  assert.equal(parseByteSize('512M'), 512 * 1024 ** 2);
+  assert.equal(parseByteSize('64k'), 64 * 1024);
+  assert.equal(parseByteSize('4096'), 4096);
+  assert.equal(parseByteSize('4', 'M'), 4 * 1024 ** 2);
+  assert.equal(parseByteSize('lots'), undefined);
+  assert.equal(parseByteSize('1XB'), undefined);
+});
