@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { runShard } from '../../shard/index.js';
+import { runShard, shardConfigSchema, type ShardConfigInput } from '../../shard/index.js';
 import { formatBytes, printJson, printTable } from '../print.js';
 import { stopSignal } from '../stop-signal.js';
 
@@ -16,7 +16,18 @@ interface ShardOptions {
   shardSize: string;
   memory: string;
   format: string;
+  overwrite?: boolean;
   json?: boolean;
+}
+
+/** Checks the flags against the shard config schema, so every bad value is bad usage (exit 2) naming its flag. */
+function checkFlags(config: ShardConfigInput): void {
+  const parsed = shardConfigSchema.safeParse(config);
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0];
+  const key = String(issue.path[0] ?? '');
+  const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/^inputs$/, 'in')}`;
+  throw new UsageError(`${flag}: ${issue.message}`, { key });
 }
 
 const UNITS: Record<string, number> = { '': 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
@@ -58,12 +69,12 @@ export function register(program: Command): void {
     .option('--shard-size <size>', 'target shard file size', '128MB')
     .option('--memory <size>', 'memory bound of the shuffle (bucket bytes held at once)', '256MiB')
     .option('--format <fmt>', 'arrow | megatron | nanogpt', 'arrow')
+    .option('--overwrite', 'replace shards in --out made with other settings')
     .option('--json', 'print one JSON summary on stdout')
     .action(async (opts: ShardOptions) => {
       if (!['arrow', 'megatron', 'nanogpt'].includes(opts.format)) throw new UsageError(`--format must be arrow, megatron or nanogpt, got "${opts.format}"`, { key: 'format' });
       const weights = opts.weights?.split(',').map((w) => num(w, '--weights'));
-      const summary = await runShard(
-        {
+      const config: ShardConfigInput = {
           inputs: opts.in,
           out: opts.out,
           seqLen: int(opts.seqLen, '--seq-len', 1)!,
@@ -75,9 +86,9 @@ export function register(program: Command): void {
           shardBytes: parseSize(opts.shardSize, '--shard-size'),
           bucketBytes: parseSize(opts.memory, '--memory'),
           format: opts.format as 'arrow' | 'megatron' | 'nanogpt',
-        },
-        { signal: stopSignal() },
-      );
+      };
+      checkFlags(config);
+      const summary = await runShard(config, { signal: stopSignal(), overwrite: opts.overwrite ?? false });
       if (opts.json) return printJson(summary);
       printTable(
         ['split', 'documents', 'sequences', 'tokens', 'shards'],

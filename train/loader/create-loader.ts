@@ -106,6 +106,7 @@ export async function createLoader(options: LoaderOptions): Promise<Loader> {
     seqLen: index.seq_len,
     vocabSize: index.vocab_size,
     eosId: index.eos_id,
+    tokenizer: index.tokenizer,
     async next(): Promise<Batch | null> {
       if (closed) throw new UsageError('loader is closed');
       if (queue.length === 0) drain();
