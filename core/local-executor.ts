@@ -10,6 +10,7 @@ import type { Progress } from './progress.js';
 import { runTask } from './run-task.js';
 import type { StageDefinition } from './stage.js';
 import type { WorkerMessage } from './task-worker.js';
+import { workerExecArgv } from './worker-exec-argv.js';
 
 /** How a task ended. */
 export interface TaskOutcome {
@@ -43,7 +44,7 @@ async function recordFailure(out: string, task: number, error: KilnError, log: L
 
 function runInWorker(out: string, task: number, opts: LocalExecutorOptions): Promise<TaskOutcome> {
   return new Promise((resolve) => {
-    const worker = new Worker(new URL('./task-worker.js', import.meta.url), { workerData: { out, task } });
+    const worker = new Worker(new URL('./task-worker.js', import.meta.url), { workerData: { out, task }, execArgv: workerExecArgv() });
     let settled = false;
     const onAbort = (): void => worker.postMessage({ type: 'abort' });
     opts.signal?.addEventListener('abort', onAbort, { once: true });

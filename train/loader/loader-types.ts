@@ -69,4 +69,6 @@ export interface Loader {
   state(): LoaderState;
   counters(): LoaderCounters;
   close(): Promise<void>;
+  /** `for await (const batch of loader)`: the rest of the epoch, then the loader closes. */
+  [Symbol.asyncIterator](): AsyncGenerator<Batch>;
 }
