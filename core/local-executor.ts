@@ -11,6 +11,7 @@ import { runTask } from './run-task.js';
 import type { StageDefinition } from './stage.js';
 import { writeStderrLine } from './stderr-status.js';
 import type { WorkerMessage, WorkerRequest } from './task-worker.js';
+import { workerExecArgv } from './worker-exec-argv.js';
 
 /** How a task ended. */
 export interface TaskOutcome {
@@ -80,7 +81,7 @@ class TaskThread {
   }
 
   private start(): Worker {
-    const worker = new Worker(new URL('./task-worker.js', import.meta.url));
+    const worker = new Worker(new URL('./task-worker.js', import.meta.url), { execArgv: workerExecArgv() });
     this.started++;
     this.worker = worker;
     if (this.opts.signal?.aborted) worker.postMessage({ type: 'abort' } satisfies WorkerRequest);

@@ -68,6 +68,10 @@ export const shardIndexSchema = z.object({
   val_fraction: z.number().min(0).max(1),
   splits: z.object({ train: shardSplitSchema, val: shardSplitSchema }),
   generations: z.array(shardGenerationSchema),
+  /** The shard settings every generation shares (shard/shard-settings.ts); absent in older indexes. */
+  settings: z.record(z.string(), z.unknown()).optional(),
+  /** Hash of `settings`: a rerun with other settings is refused unless --overwrite. */
+  config_hash: z.string().optional(),
 });
 export type ShardIndex = z.infer<typeof shardIndexSchema>;
 export type SplitName = 'train' | 'val';

@@ -26,6 +26,9 @@ export interface IndexParts {
   padTokens: Record<SplitName, number>;
   scattered: ScatterResult;
   files: Array<{ path: string; bytes: number; weight: number }>;
+  /** The shard settings and their hash (shard-settings.ts). */
+  settings: Record<string, unknown>;
+  configHash: string;
 }
 
 /** The index after generation `p.generation`: the previous one plus this generation's shards. */
@@ -64,5 +67,7 @@ export function buildIndex(prev: ShardIndex | undefined, p: IndexParts): ShardIn
         files: { train: p.newShards.train.map((s) => s.file), val: p.newShards.val.map((s) => s.file) },
       },
     ],
+    settings: p.settings,
+    config_hash: p.configHash,
   };
 }

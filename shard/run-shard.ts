@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../core/atomic-file.js';
 import { ConfigChangedError, ConfigError, UsageError } from '../core/errors.js';
 import { listInputFiles } from '../core/input-files.js';
 import { type Logger, createLogger } from '../core/log.js';
-import type { ShardEntry, ShardIndex, SplitName } from '../core/shard-index.js';
+import { SHARD_INDEX_FILE, type ShardEntry, type ShardIndex, type SplitName } from '../core/shard-index.js';
 import { bucketFile, bucketSizes, groupBuckets } from './bucket-store.js';
 import { buildIndex, nextShardNumber } from './generation-index.js';
 import { type ShardConfig, type ShardConfigInput, shardConfigSchema } from './config.js';
@@ -16,6 +16,7 @@ import { packArrowSplit } from './pack-arrow.js';
 import { type ScatterInput, type ScatterResult, scatter } from './scatter.js';
 import { readShardIndexFile, writeShardIndexFile } from './shard-index-file.js';
 import { exportTokenStream } from './token-stream-export.js';
+import { checkSettings, settingsHash, shardSettings } from './shard-settings.js';
 import { commonTokenizer } from './tokenizer-info.js';
 
 const SPLITS: SplitName[] = ['train', 'val'];
@@ -43,6 +44,8 @@ interface GenerationPlan {
   format: ShardConfig['format'];
   eosId: number;
   vocabSize: number | null;
+  /** Hash of the shard settings (shard-settings.ts): an interrupted generation resumes only with the same. */
+  configHash: string;
   files: Array<{ path: string; bytes: number; input: number; weight: number }>;
   buckets: number;
   bucketTokenBytes: 2 | 4;
@@ -77,14 +80,70 @@ function checkCompatible(prev: ShardIndex, next: { seqLen: number; dtype?: strin
   }
 }
 
+/** True when `prev` was made with `settings` (an older index without settings: compared key by key). */
+function sameSettings(prev: ShardIndex, settings: ReturnType<typeof shardSettings>, out: string): boolean {
+  try {
+    checkSettings(prev, settings, out);
+    return true;
+  } catch (err) {
+    if (err instanceof ConfigChangedError) return false;
+    throw err;
+  }
+}
+
+/** The settings hash of an interrupted, unpublished generation `generation`, if one is on disk. */
+function unpublishedPlanHash(stateRoot: string, generation: number): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(path.join(stateRoot, `gen-${pad4(generation)}`, 'plan.json'), 'utf8')) as Partial<GenerationPlan>).configHash ?? '';
+  } catch {
+    return undefined;
+  }
+}
+
+/** Names of the files `runShard` writes into a shards directory (shards, exports, temp files). */
+const SHARD_FILE = /^(\.tmp-.*|(train|val)(-g\d{4})?(-\d{5})?\.(arrow|bin|idx))$/;
+
+/** Removes what earlier runs wrote into `out` (index, shards, state); a user's other files stay. */
+function clearShards(out: string, prev: ShardIndex | undefined): void {
+  const named = new Set(SPLITS.flatMap((s) => prev?.splits[s].shards.map((e) => e.file) ?? []));
+  for (const name of readdirSync(out)) {
+    if (name === SHARD_INDEX_FILE || named.has(name) || SHARD_FILE.test(name)) rmSync(path.join(out, name), { force: true });
+  }
+  rmSync(path.join(out, '_kiln', 'shard'), { recursive: true, force: true });
+}
+
+/** Options of one `runShard` call that are not settings of the shards. */
+export interface RunShardOptions {
+  log?: Logger;
+  signal?: AbortSignal;
+  /** Replace shards made with other settings (otherwise KILN_CONFIG_CHANGED). */
+  overwrite?: boolean;
+}
+
 /** Shards token datasets into `config.out` as a new generation (or resumes an interrupted one). */
-export async function runShard(input: ShardConfigInput, options: { log?: Logger; signal?: AbortSignal } = {}): Promise<ShardSummary> {
+export async function runShard(input: ShardConfigInput, options: RunShardOptions = {}): Promise<ShardSummary> {
   const started = Date.now();
   const config = parseConfig(input);
   const log = options.log ?? createLogger({ stage: 'shard' });
   const out = path.resolve(config.out);
   mkdirSync(out, { recursive: true });
-  const prev = readShardIndexFile(out);
+  let prev = readShardIndexFile(out);
+  const settings = shardSettings(config);
+  const configHash = settingsHash(settings);
+  const stateRoot = path.join(out, '_kiln', 'shard');
+  // Settings are checked before anything else, the same way core checks a stage's config hash:
+  // a rerun with another --seq-len must not report "up to date" over shards of the old length.
+  const planned = unpublishedPlanHash(stateRoot, prev?.generations.length ?? 0);
+  const changed = (prev !== undefined && !sameSettings(prev, settings, out)) || (planned !== undefined && planned !== configHash);
+  if (changed) {
+    if (!options.overwrite) {
+      if (prev) checkSettings(prev, settings, out);
+      throw new ConfigChangedError(`shards ${out} have an unfinished generation made with other settings; pass --overwrite to replace it, or run again with the same settings`, { path: out });
+    }
+    log.info('overwrite', { out, stage: 'shard' });
+    clearShards(out, prev);
+    prev = undefined;
+  }
 
   // Inputs this generation takes: every listed file that no earlier generation ingested.
   const seen = new Set((prev?.generations ?? []).flatMap((g) => g.inputs.map((i) => `${i.path}\u0000${i.bytes}`)));
@@ -97,7 +156,6 @@ export async function runShard(input: ShardConfigInput, options: { log?: Logger;
     }
   }
   const generation = prev?.generations.length ?? 0;
-  const stateRoot = path.join(out, '_kiln', 'shard');
   const summary: ShardSummary = {
     out,
     generation,
@@ -110,7 +168,9 @@ export async function runShard(input: ShardConfigInput, options: { log?: Logger;
     emptyDocuments: 0,
     seconds: 0,
   };
-  if (scatterInputs.length === 0) {
+  // An input with no parts at all (every document filtered upstream) still makes a generation
+  // on a new directory: an empty, valid index that says 0 sequences, which train refuses by name.
+  if (scatterInputs.length === 0 && prev !== undefined) {
     log.info('shard_up_to_date', { out, generations: generation });
     return { ...summary, generation: generation - 1, upToDate: true, seconds: (Date.now() - started) / 1000 };
   }
@@ -134,6 +194,7 @@ export async function runShard(input: ShardConfigInput, options: { log?: Logger;
     format: config.format,
     eosId,
     vocabSize: knownVocab,
+    configHash,
     files: scatterInputs.map((s) => ({ path: s.file.path, bytes: s.file.bytes, input: s.input, weight: s.weight })),
     buckets,
     bucketTokenBytes: knownVocab !== null && knownVocab <= 65536 ? 2 : 4,
@@ -242,16 +303,20 @@ export async function runShard(input: ShardConfigInput, options: { log?: Logger;
     padTokens,
     scattered,
     files: plan.files,
+    settings,
+    configHash,
   });
   await writeFileAtomic(path.join(stateRoot, `index-g${pad4(generation)}.json`), JSON.stringify(index));
   await writeShardIndexFile(out, index);
   rmSync(genDir, { recursive: true, force: true });
 
   for (const split of SPLITS) {
-    summary.documents[split] = scattered.documents[split];
+    // Documents as the index counts them: each mixture copy (--weights 2 counts a document twice).
+    summary.documents[split] = scattered.copies[split];
     summary.sequences[split] = newShards[split].reduce((a, s) => a + s.sequences, 0);
     summary.tokens[split] = newShards[split].reduce((a, s) => a + s.tokens, 0);
-    summary.shards[split] = newShards[split].length;
+    // A Megatron `.idx` is the companion of its `.bin`: one shard, two files.
+    summary.shards[split] = newShards[split].filter((s) => !s.file.endsWith('.idx')).length;
     summary.bytes += newShards[split].reduce((a, s) => a + s.bytes, 0);
   }
   summary.emptyDocuments = scattered.empty;

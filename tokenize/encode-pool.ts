@@ -8,6 +8,7 @@ import type { EncodedPart } from '../core/task-writer.js';
 import type { EncodeReply, EncodeRequest } from './encode-worker.js';
 import { JsonlBatchError, type BatchPlace } from './jsonl-documents.js';
 import type { TokenizerInfo } from './tokenizer.js';
+import { workerExecArgv } from '../core/worker-exec-argv.js';
 
 type Result = Extract<EncodeReply, { type: 'result' | 'part' }>;
 
@@ -56,7 +57,7 @@ export class EncodePool {
     for (let i = 0; i < this.size; i++) {
       // Loading counts as one queued job: a loading worker keeps the process alive, so awaiting
       // `info` alone (with no batch sent yet) cannot end the process early.
-      const w: PoolWorker = { worker: new Worker(new URL('./encode-worker.js', import.meta.url), { workerData: { tokenizer } }), queued: 1 };
+      const w: PoolWorker = { worker: new Worker(new URL('./encode-worker.js', import.meta.url), { workerData: { tokenizer }, execArgv: workerExecArgv() }), queued: 1 };
       w.worker.on('message', (m: EncodeReply) => {
         if (m.type === 'ready') {
           ready(m.info);

@@ -43,6 +43,8 @@ export interface CheckpointManifest {
   /** Val loss before the first update (carried so a resumed run can still report it). */
   initialValLoss: number | null;
   tokenizer: { name: string; hash: string } | null;
+  /** Hash of the settings that decide the weights (run-identity.ts); absent in older checkpoints. */
+  identity?: string;
   /** The shards' end-of-document id: sampling starts from it and stops at it. */
   eosId: number | null;
   tensors: TensorEntry[];

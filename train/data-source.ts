@@ -7,6 +7,8 @@ export interface BatchSource {
   readonly seqLen: number;
   readonly vocabSize: number;
   readonly eosId: number | undefined;
+  /** The shards' tokenizer (name + hash) when the index names one; checkpoints record it. */
+  readonly tokenizer?: { name: string; hash: string } | null;
   /** The next batch, or null at the end of the epoch. */
   next(): Promise<Batch | null>;
   /** JSON state that reopens the source right after the last batch `next` returned. */

@@ -5,14 +5,15 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { ConfigError, UsageError } from '../core/errors.js';
+import { ConfigChangedError, ConfigError, UsageError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { selectBackend } from './backend.js';
 import { checkpointsDir, latestCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 import { scheduleOf, TrainConfigSchema, type TrainConfig, type TrainConfigInput } from './config.js';
 import { shardSource, type Batch, type BatchSource, type OpenSource } from './data-source.js';
 import { evaluate } from './evaluate.js';
-import { MetricsLog, readMetrics } from './metrics.js';
+import { checkStepMemory, paramCount, stepMemory } from './memory-estimate.js';
+import { isStepRecord, MetricsLog, readMetrics } from './metrics.js';
 import { MODEL_PRESETS, modelConfigFor, type ModelConfig } from './model/config.js';
 import { batchLoss, createModel, type CausalLM } from './model/model.js';
 import { AdamW } from './optim/adamw.js';
@@ -20,8 +21,9 @@ import { clipByGlobalNorm } from './optim/clip.js';
 import { learningRate } from './optim/schedule.js';
 import { TrainProgress } from './progress.js';
 import { writeReport } from './report.js';
+import { runIdentity } from './run-identity.js';
 import { generate } from './sample.js';
-import { checkpointTensors, restoreTensors } from './weights.js';
+import { checkpointTensors, modelFromCheckpoint, restoreTensors } from './weights.js';
 
 /** What `kiln train --json` prints. */
 export interface TrainSummary {
@@ -45,6 +47,10 @@ export interface TrainSummary {
   report: string;
   /** Generated token ids (when sampleTokens > 0); the CLI decodes them. */
   sample?: number[];
+  /** True when --out already held this run, finished: nothing was trained ("up to date"). */
+  skipped: boolean;
+  /** The tokenizer of the shards (name + hash), as the checkpoint records it. */
+  tokenizer: { name: string; hash: string } | null;
 }
 
 /** Hooks a caller (CLI, tests, bench) can supply. */
@@ -110,6 +116,53 @@ class EpochStream {
   }
 }
 
+/** The settings that differ between a checkpoint's recorded train config and `config`, for the refusal message. */
+function changedSettings(recorded: Record<string, unknown>, config: TrainConfig): string {
+  const ignored = new Set(['out', 'backend', 'evalEvery', 'evalBatches', 'checkpointEvery', 'keepCheckpoints', 'resume', 'overwrite', 'sampleTokens']);
+  const keys = Object.keys(config).filter((k) => !ignored.has(k) && JSON.stringify(recorded[k]) !== JSON.stringify(config[k as keyof TrainConfig]));
+  return keys.length > 0 ? keys.map((k) => `${k} ${JSON.stringify(recorded[k])} -> ${JSON.stringify(config[k as keyof TrainConfig])}`).join(', ') : 'the model file or data changed';
+}
+
+/** The summary of a run --out already finished with these settings, read from its checkpoint and metrics. */
+async function finishedRun(ck: LoadedCheckpoint, config: TrainConfig, out: string, log: Logger): Promise<TrainSummary> {
+  const metricsPath = path.join(out, 'metrics.jsonl');
+  const records = (await readMetrics(metricsPath)).filter((r) => r.step <= ck.manifest.step);
+  const steps = records.filter(isStepRecord);
+  const evals = records.filter((r) => !isStepRecord(r));
+  const lastEval = evals.at(-1) as { val_loss: number } | undefined;
+  const waitMs = steps.reduce((a, r) => a + r.data_wait_ms, 0);
+  const computeMs = steps.reduce((a, r) => a + r.compute_ms, 0);
+  let sample: number[] | undefined;
+  if (config.sampleTokens > 0) {
+    await selectBackend(config.backend);
+    const model = modelFromCheckpoint(ck);
+    sample = generate(model, [], { maxNewTokens: config.sampleTokens, seed: ck.manifest.seed, stopAt: ck.manifest.eosId ?? undefined });
+    model.params.dispose();
+  }
+  log.info('train.up_to_date', { out, step: ck.manifest.step });
+  return {
+    steps: ck.manifest.step,
+    final_loss: steps.at(-1)?.loss ?? null,
+    val_loss: lastEval?.val_loss ?? null,
+    val_perplexity: lastEval === undefined ? null : Math.exp(lastEval.val_loss),
+    initial_val_loss: ck.manifest.initialValLoss,
+    tokens_per_s: steps.length === 0 ? 0 : steps.reduce((a, r) => a + r.tokens_per_s, 0) / steps.length,
+    data_wait_share: waitMs / Math.max(1e-9, waitMs + computeMs),
+    backend: String(ck.manifest.train.backend ?? config.backend),
+    checkpoint: ck.dir,
+    params: paramCount(ck.manifest.model),
+    model: ck.manifest.model,
+    steps_run: 0,
+    resumed_from: null,
+    seconds: 0,
+    metrics: metricsPath,
+    report: path.join(out, 'report.html'),
+    ...(sample !== undefined ? { sample } : {}),
+    skipped: true,
+    tokenizer: ck.manifest.tokenizer,
+  };
+}
+
 /** Trains a causal LM on shards and returns the run summary; see TrainConfigSchema for every knob. */
 export async function train(input: TrainConfigInput, options: TrainOptions = {}): Promise<TrainSummary> {
   let config: TrainConfig;
@@ -120,23 +173,27 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
   }
   const log = options.log ?? createLogger({ stage: 'train' });
   const started = performance.now();
+  const out = path.resolve(config.out);
+
+  // Everything a rerun decides, and every check of --model and --data, comes before anything is
+  // written: a bad flag leaves no empty --out behind.
+  const shape = await modelShape(config.model);
+  const identity = runIdentity(config, shape);
+  const hasStepDirs = (await fs.readdir(checkpointsDir(out)).catch(() => [] as string[])).some((n) => n.startsWith('step-'));
+  const found = hasStepDirs ? await latestCheckpoint(out, { clean: true, onSkip: (dir, err) => log.warn('train.checkpoint_skipped', { dir, error: String(err) }) }) : undefined;
+  let ck: LoadedCheckpoint | undefined;
+  if (found !== undefined && !config.overwrite) {
+    const same = found.manifest.identity === identity;
+    if (same && found.manifest.step >= config.steps) return finishedRun(found, config, out, log);
+    if (same || config.resume) ck = found;
+    else throw new ConfigChangedError(`${out} holds a run with other settings (${changedSettings(found.manifest.train, config)}) at step ${found.manifest.step}; pass --resume to continue it with these settings or --overwrite to start again`, { path: out });
+  } else if (hasStepDirs && !config.overwrite) {
+    throw new UsageError(`${out} holds checkpoints that do not read back; pass --overwrite to start again`, { path: out });
+  } else if (config.resume) log.info('train.resume_none', { out });
+
   const backend = await selectBackend(config.backend);
   log.info('train.backend', { backend: backend.name, engine: backend.engine, skipped: backend.skipped });
-
-  // Resume or start afresh; never silently train over an earlier run's checkpoints.
-  const out = path.resolve(config.out);
-  await fs.mkdir(out, { recursive: true });
-  let ck: LoadedCheckpoint | undefined;
-  if (config.resume) {
-    ck = await latestCheckpoint(out, { clean: true, onSkip: (dir, err) => log.warn('train.checkpoint_skipped', { dir, error: String(err) }) });
-    if (ck === undefined) log.info('train.resume_none', { out });
-  } else if ((await fs.readdir(checkpointsDir(out)).catch(() => [])).some((n) => n.startsWith('step-'))) {
-    if (!config.overwrite) throw new UsageError(`${out} already holds checkpoints: pass --resume to continue or --overwrite to start again`, { path: out });
-    await fs.rm(checkpointsDir(out), { recursive: true, force: true });
-  }
   const seed = ck?.manifest.seed ?? config.seed;
-  // A bad --model fails before any data is opened.
-  const shape = ck === undefined ? await modelShape(config.model) : undefined;
   const openSource = options.openSource ?? shardSource(config.data);
 
   // Data first: the model's vocabulary and context length are the shards'.
@@ -144,13 +201,23 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
   const { vocabSize, seqLen } = stream.source;
   let modelConfig: ModelConfig;
   try {
-    modelConfig = ck?.manifest.model ?? modelConfigFor(shape!, { vocabSize, seqLen });
+    modelConfig = ck?.manifest.model ?? modelConfigFor(shape, { vocabSize, seqLen });
   } catch (err) {
+    await stream.source.close();
     toConfigError(err, 'model config');
   }
-  if (modelConfig.vocabSize !== vocabSize || modelConfig.seqLen < seqLen) {
-    throw new ConfigError(`checkpoint model (vocab ${modelConfig.vocabSize}, seq ${modelConfig.seqLen}) does not fit the data (vocab ${vocabSize}, seq ${seqLen})`, { path: config.data });
+  try {
+    if (modelConfig.vocabSize !== vocabSize || modelConfig.seqLen < seqLen) {
+      throw new ConfigError(`checkpoint model (vocab ${modelConfig.vocabSize}, seq ${modelConfig.seqLen}) does not fit the data (vocab ${vocabSize}, seq ${seqLen})`, { path: config.data });
+    }
+    checkStepMemory(stepMemory(modelConfig, config.batchSize), `seq_len ${seqLen} of ${config.data}`);
+  } catch (err) {
+    await stream.source.close();
+    throw err;
   }
+  await fs.mkdir(out, { recursive: true });
+  if (ck === undefined && hasStepDirs) await fs.rm(checkpointsDir(out), { recursive: true, force: true });
+  const tokenizer = options.tokenizer ?? stream.source.tokenizer ?? null;
   const model: CausalLM = createModel(modelConfig, seed);
   const optimizer = new AdamW(model.params, { beta1: config.beta1, beta2: config.beta2, eps: 1e-8, weightDecay: config.weightDecay });
   if (ck !== undefined) restoreTensors(ck, model, optimizer);
@@ -196,7 +263,8 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
         optimizer: { step: optimizer.step, beta1: config.beta1, beta2: config.beta2, eps: 1e-8, weightDecay: config.weightDecay },
         loader: stream.position(),
         initialValLoss,
-        tokenizer: options.tokenizer ?? null,
+        tokenizer,
+        identity,
         eosId: stream.source.eosId ?? null,
       },
       checkpointTensors(model, optimizer),
@@ -321,6 +389,8 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
     metrics: metricsPath,
     report: reportPath,
     ...(sample !== undefined ? { sample } : {}),
+    skipped: false,
+    tokenizer,
   };
   log.info('train.done', { ...summary, model: undefined, sample: undefined });
   optimizer.dispose();

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
+import type { ShardConfigInput } from '../../shard/config.js';
 import { formatBytes, printJson, printTable } from '../print.js';
 import { SIZE_FLAG_HELP, sizeOption } from '../size-option.js';
 import { endIfStopped, stopSignal } from '../stop-signal.js';
@@ -19,7 +20,19 @@ interface ShardOptions {
   format: string;
   wait?: boolean;
   allowPartial?: boolean;
+  overwrite?: boolean;
   json?: boolean;
+}
+
+/** Checks the flags against the shard config schema, so every bad value is bad usage (exit 2) naming its flag. */
+async function checkFlags(config: ShardConfigInput): Promise<void> {
+  const { shardConfigSchema } = await import('../../shard/config.js');
+  const parsed = shardConfigSchema.safeParse(config);
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0];
+  const key = String(issue.path[0] ?? '');
+  const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/^inputs$/, 'in')}`;
+  throw new UsageError(`${flag}: ${issue.message}`, { key });
 }
 
 function int(value: string | undefined, flag: string, min = 0): number | undefined {
@@ -53,24 +66,14 @@ export function register(program: Command): void {
     .option('--format <fmt>', 'arrow | megatron | nanogpt', 'arrow')
     .option('--wait', 'if another run is writing --out, wait for it instead of failing (KILN_OUTPUT_LOCKED)')
     .option('--allow-partial', 'read input kiln datasets whose run has not finished (default: refused)')
+    .option('--overwrite', 'replace shards in --out made with other settings')
     .option('--json', 'print one JSON summary on stdout')
     .action(async (opts: ShardOptions) => {
       if (!['arrow', 'megatron', 'nanogpt'].includes(opts.format)) throw new UsageError(`--format must be arrow, megatron or nanogpt, got "${opts.format}"`, { key: 'format' });
       const weights = opts.weights?.split(',').map((w) => num(w, '--weights'));
       const shardBytes = sizeOption(opts.shardSize, '--shard-size');
       const bucketBytes = sizeOption(opts.memory, '--memory', { min: 4096 });
-      const [{ runShard }, { withDatasetLock }, { requireFinishedInputs }, { canonicalPath }] = await Promise.all([
-        import('../../shard/index.js'),
-        import('../../core/dataset-lock.js'),
-        import('../../core/input-finished.js'),
-        import('../../core/input-files.js'),
-      ]);
-      if (!opts.allowPartial) await requireFinishedInputs(opts.in);
-      const signal = stopSignal();
-      const out = await canonicalPath(opts.out);
-      const committed = `${out}: the generation being written is not published; its finished steps are kept under _kiln/shard`;
-      const summary = await withDatasetLock(out, { wait: opts.wait, signal, onWait: onOutputWait(opts.out) }, () => runShard(
-        {
+      const config: ShardConfigInput = {
           inputs: opts.in,
           out: opts.out,
           seqLen: int(opts.seqLen, '--seq-len', 1)!,
@@ -82,9 +85,21 @@ export function register(program: Command): void {
           shardBytes,
           bucketBytes,
           format: opts.format as 'arrow' | 'megatron' | 'nanogpt',
-        },
-        { signal },
-      )).catch(async (err: unknown) => {
+      };
+      await checkFlags(config);
+      const [{ runShard }, { withDatasetLock }, { requireFinishedInputs }, { canonicalPath }] = await Promise.all([
+        import('../../shard/index.js'),
+        import('../../core/dataset-lock.js'),
+        import('../../core/input-finished.js'),
+        import('../../core/input-files.js'),
+      ]);
+      if (!opts.allowPartial) await requireFinishedInputs(opts.in);
+      const signal = stopSignal();
+      const out = await canonicalPath(opts.out);
+      const committed = `${out}: the generation being written is not published; its finished steps are kept under _kiln/shard`;
+      const summary = await withDatasetLock(out, { wait: opts.wait, signal, onWait: onOutputWait(opts.out) }, () =>
+        runShard(config, { signal, overwrite: opts.overwrite ?? false }),
+      ).catch(async (err: unknown) => {
         // runShard stops by throwing the abort: a stop, not a failure.
         if (signal.aborted && (await endIfStopped({ committed }))) return undefined;
         throw err;

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { KilnError, UsageError, describeError } from '../../core/errors.js';
@@ -22,18 +21,6 @@ function positiveNumber(name: string): (value: string) => number {
     if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} expects a non-negative number, got "${value}"`, { key: name });
     return n;
   };
-}
-
-/** The shards' tokenizer (name + hash) from a local index.json; null when unknown or remote. */
-export async function shardsTokenizer(data: string): Promise<{ name: string; hash: string } | null> {
-  if (/^https?:\/\//.test(data)) return null;
-  const file = data.endsWith('.json') ? data : path.join(data, 'index.json');
-  try {
-    const index = JSON.parse(await fs.readFile(file, 'utf8')) as { tokenizer?: { name: string; hash: string } | null };
-    return index.tokenizer ?? null;
-  } catch {
-    return null; // the loader reports a missing or bad index with its own error
-  }
 }
 
 /** Decodes ids with the named tokenizer; a tokenizer that cannot be read (moved file) is said on stderr and gives undefined. */
@@ -111,8 +98,8 @@ export function register(program: Command): void {
     .option('--eval-batches <n>', 'cap val batches per evaluation (default: the whole val split)', integer('eval-batches'))
     .option('--checkpoint-every <n>', 'checkpoint every n steps, 0 = end only (default 100)', integer('checkpoint-every'))
     .option('--keep-checkpoints <n>', 'checkpoints kept on disk (default 2)', integer('keep-checkpoints'))
-    .option('--resume', 'continue from the newest checkpoint in --out')
-    .option('--overwrite', 'discard checkpoints already in --out')
+    .option('--resume', 'continue the run in --out even with changed settings (e.g. more --steps); a rerun with the same settings resumes or skips by itself')
+    .option('--overwrite', 'discard checkpoints already in --out and start again')
     .option('--seed <n>', 'seed for init, data order and sampling (default 1337)', integer('seed'))
     .option('--sample [tokens]', 'generate text from the final model (default 200 tokens)', integer('sample'))
     .option('--tokenizer <name|file>', "decode --sample with this tokenizer (default: the shards' tokenizer)")
@@ -147,20 +134,20 @@ export function register(program: Command): void {
       };
       // zod defaults apply only to absent keys, so drop the flags the user did not give.
       for (const key of Object.keys(config) as (keyof TrainConfigInput)[]) if (config[key] === undefined) delete config[key];
-      const tokenizer = await shardsTokenizer(flags.data);
       const [{ train }, { withDatasetLock }, { canonicalPath }] = await Promise.all([
         import('../../train/index.js'),
         import('../../core/dataset-lock.js'),
         import('../../core/input-files.js'),
       ]);
       const signal = stopSignal();
-      const summary = await withDatasetLock(await canonicalPath(flags.out), { wait: flags.wait, signal, onWait: onOutputWait(flags.out) }, () => train(config, { signal, tokenizer }));
+      const summary = await withDatasetLock(await canonicalPath(flags.out), { wait: flags.wait, signal, onWait: onOutputWait(flags.out) }, () => train(config, { signal }));
       if (await endIfStopped({ committed: summary.checkpoint ? `checkpoint ${summary.checkpoint}` : 'no checkpoint yet', resumeArgs: ['--resume'] })) {
         if (flags.json) printJson(summary);
         return;
       }
-      const sampleText = summary.sample === undefined ? undefined : await decodeWith(flags.tokenizer ?? tokenizer?.name, summary.sample);
+      const sampleText = summary.sample === undefined ? undefined : await decodeWith(flags.tokenizer ?? summary.tokenizer?.name, summary.sample);
       if (flags.json) return printJson({ ...summary, ...(sampleText !== undefined ? { sample_text: sampleText } : {}) });
       printHuman(summary, sampleText);
+      if (summary.skipped) process.stderr.write(`kiln: ${path.resolve(flags.out)} is up to date (finished at step ${summary.steps}); --overwrite trains it again\n`);
     });
 }

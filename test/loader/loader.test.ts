@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
@@ -207,4 +208,12 @@ test('vocabularies above 65536 use uint32 shards end to end', async () => {
   const r = await drain({ index: dir, batchSize: 6, seed: 8 });
   assert.deepEqual(sorted(r.rows), sorted(fromFiles));
   await r.loader.close();
+});
+
+test('a program run as node --input-type=module -e gets batches with for await (worker execArgv filtered)', () => {
+  const entry = new URL('../../index.js', import.meta.url).href;
+  const script = `import { createLoader } from '${entry}'; const l = await createLoader({ index: ${JSON.stringify(out)}, batchSize: 8 }); let n = 0; for await (const b of l) n += b.batchSize; console.log(n);`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, KILN_LOG: 'silent' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(Number(r.stdout.trim()), index.splits.train.sequences);
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -29,4 +30,47 @@ test('kiln shard --json writes shards and prints one summary; bad flags exit 2',
   const badSize = kiln(['shard', '--in', input, '--out', path.join(root, 'x'), '--seq-len', '24', '--eos', '1', '--shard-size', 'big']);
   assert.equal(badSize.status, 2, badSize.stderr);
   assert.match(badSize.stderr, /--shard-size/);
+});
+
+test('kiln shard refuses changed settings unless --overwrite, counts mixture copies, and makes an empty index of an empty input', () => {
+  const root = tempDir('shard-cli-settings');
+  writeTokenDataset(path.join(root, 'in'), makeDocs(200, 7));
+  // As a user runs it: relative paths from the working directory.
+  const run = (args: string[]) => spawnSync(process.execPath, [bin, 'shard', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, KILN_LOG: 'silent' } });
+  assert.equal(run(['--in', 'in', '--out', 'sh', '--seq-len', '16', '--eos', String(EOS)]).status, 0);
+  const changed = run(['--in', 'in', '--out', 'sh', '--seq-len', '32', '--eos', String(EOS)]);
+  assert.equal(changed.status, 1, changed.stderr);
+  assert.match(changed.stderr, /KILN_CONFIG_CHANGED.*seq_len 16 -> 32/);
+  assert.equal(readShardIndexFile(path.join(root, 'sh'))!.seq_len, 16);
+  const same = run(['--in', 'in', '--out', 'sh', '--seq-len', '16', '--eos', String(EOS)]);
+  assert.equal(same.status, 0);
+  assert.match(same.stderr, /up to date/);
+  const over = run(['--in', 'in', '--out', 'sh', '--seq-len', '32', '--eos', String(EOS), '--overwrite']);
+  assert.equal(over.status, 0, over.stderr);
+  const index = readShardIndexFile(path.join(root, 'sh'))!;
+  assert.equal(index.seq_len, 32);
+  assert.equal(index.generations.length, 1);
+
+  const weighted = run(['--in', 'in', 'in', '--weights', '2,0', '--out', 'w', '--seq-len', '16', '--eos', String(EOS), '--json']);
+  assert.equal(weighted.status, 0, weighted.stderr);
+  const s = JSON.parse(weighted.stdout) as { documents: { train: number; val: number } };
+  const w = readShardIndexFile(path.join(root, 'w'))!;
+  assert.equal(s.documents.train, w.splits.train.documents);
+  assert.equal(s.documents.train + s.documents.val, 400);
+
+  const mega = run(['--in', 'in', '--out', 'm', '--seq-len', '16', '--eos', String(EOS), '--format', 'megatron', '--json']);
+  assert.equal((JSON.parse(mega.stdout) as { shards: { train: number } }).shards.train, 1, '.bin + .idx is one shard');
+
+  mkdirSync(path.join(root, 'empty'));
+  const empty = run(['--in', 'empty', '--out', 'e', '--seq-len', '16', '--eos', String(EOS)]);
+  assert.equal(empty.status, 0, empty.stderr);
+  const e = readShardIndexFile(path.join(root, 'e'))!;
+  assert.equal(e.splits.train.sequences + e.splits.val.sequences, 0);
+
+  for (const bad of [['--val-fraction', '2'], ['--seq-len', '0'], ['--seq-len', '100000000']]) {
+    const args = ['--in', 'in', '--out', 'x', '--seq-len', '16', '--eos', String(EOS), ...bad];
+    const r = run(args);
+    assert.equal(r.status, 2, `${bad.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /KILN_USAGE/);
+  }
 });

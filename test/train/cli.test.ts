@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,9 +64,17 @@ test('kiln train on real shards learns, checkpoints, resumes to more steps, and 
   assert.ok(manifest.loader.state.position > 0, 'the loader state is in the checkpoint');
   assert.equal(manifest.eosId, EOS);
 
-  const again = await kiln(['train', ...common, '--steps', '100']);
-  assert.equal(again.code, 2, 'refuses to train over checkpoints without --resume/--overwrite');
-  assert.match(again.stderr, /KILN_USAGE/);
+  // A rerun of the finished run with the same settings is skipped, as every other stage is.
+  const again = await kiln(['train', ...common, '--steps', '100', '--warmup-steps', '10']);
+  assert.equal(again.code, 0, again.stderr);
+  const s0 = JSON.parse(again.stdout) as Record<string, unknown>;
+  assert.equal(s0.skipped, true);
+  assert.equal(s0.steps, 100);
+  assert.equal(s0.steps_run, 0);
+  // Changed settings are refused unless --resume or --overwrite.
+  const changed = await kiln(['train', ...common, '--steps', '100', '--warmup-steps', '10', '--lr', '1e-3']);
+  assert.equal(changed.code, 1, changed.stderr);
+  assert.match(changed.stderr, /KILN_CONFIG_CHANGED.*lr/);
 
   const resumed = await kiln(['train', ...common, '--steps', '120', '--warmup-steps', '10', '--resume']);
   assert.equal(resumed.code, 0, resumed.stderr);
@@ -81,6 +89,23 @@ test('kiln train on real shards learns, checkpoints, resumes to more steps, and 
   assert.equal(drawn.step, 120);
   assert.ok(drawn.ids.length >= 1 && drawn.ids.length <= 12);
   assert.ok(drawn.ids.every((id) => Number.isInteger(id) && id >= 0 && id < VOCAB));
+});
+
+test('kiln train refuses bad --model, a documents dataset as --data and a too long seq-len before writing --out', async () => {
+  const docs = path.join(root, 'docs');
+  await mkdir(path.join(docs, '_kiln'), { recursive: true });
+  await writeFile(path.join(docs, '_kiln', 'dataset.json'), JSON.stringify({ stage: 'crawl', columns: [{ name: 'id' }, { name: 'text' }] }));
+  const r = await kiln(['train', '--data', docs, '--out', path.join(root, 'd-out'), '--backend', 'cpu']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /documents dataset.*tokenize and kiln shard/);
+  const badModel = await kiln(['train', '--data', shards, '--out', path.join(root, 'm-out'), '--model', 'gpt-huge', '--backend', 'cpu']);
+  assert.equal(badModel.code, 2);
+  const longShards = path.join(root, 'long');
+  await runShard({ inputs: [path.join(root, 'tokens')], out: longShards, seqLen: 100000, eosId: EOS, vocabSize: VOCAB, valFraction: 0.1, seed: 3 });
+  const long = await kiln(['train', '--data', longShards, '--out', path.join(root, 'l-out'), '--backend', 'cpu']);
+  assert.equal(long.code, 2, long.stderr);
+  assert.match(long.stderr, /attention scores.*GiB/);
+  for (const dir of ['d-out', 'm-out', 'l-out']) await assert.rejects(stat(path.join(root, dir)), `${dir} was not created`);
 });
 
 test('kiln train rejects a bad backend or model name with exit 2 before touching data', async () => {

@@ -6,6 +6,7 @@ import { createHttpAgent } from './http-source.js';
 import { loadIndex } from './index-location.js';
 import { type Batch, type Loader, type LoaderCounters, type LoaderOptions, type LoaderState, loaderOptionsSchema } from './loader-types.js';
 import type { FromWorker, ToWorker, WorkerStart } from './worker-protocol.js';
+import { workerExecArgv } from '../../core/worker-exec-argv.js';
 
 function toError(msg: { code: string; message: string; path?: string }): KilnError {
   if (msg.code === 'KILN_CORRUPT_PART') return new CorruptPartError(msg.message, { path: msg.path });
@@ -57,7 +58,7 @@ export async function createLoader(options: LoaderOptions): Promise<Loader> {
     backoffMs: o.backoffMs,
   };
 
-  const worker = new Worker(new URL('./loader-worker.js', import.meta.url));
+  const worker = new Worker(new URL('./loader-worker.js', import.meta.url), { execArgv: workerExecArgv() });
   // Batches come on their own channel so next() can take them synchronously
   // (receiveMessageOnPort): a consumer that blocks its thread for a whole training step must not
   // then wait an event-loop turn for a batch that arrived long ago.
@@ -102,10 +103,11 @@ export async function createLoader(options: LoaderOptions): Promise<Loader> {
   worker.unref();
   channel.port1.unref();
 
-  return {
+  const loader: Loader = {
     seqLen: index.seq_len,
     vocabSize: index.vocab_size,
     eosId: index.eos_id,
+    tokenizer: index.tokenizer,
     async next(): Promise<Batch | null> {
       if (closed) throw new UsageError('loader is closed');
       if (queue.length === 0) drain();
@@ -138,6 +140,14 @@ export async function createLoader(options: LoaderOptions): Promise<Loader> {
     counters(): LoaderCounters {
       return { ...counters };
     },
+    async *[Symbol.asyncIterator](): AsyncGenerator<Batch> {
+      // `for await (const batch of loader)`: one epoch; leaving the loop early closes the loader.
+      try {
+        for (let b = await loader.next(); b !== null; b = await loader.next()) yield b;
+      } finally {
+        await loader.close();
+      }
+    },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
@@ -147,4 +157,5 @@ export async function createLoader(options: LoaderOptions): Promise<Loader> {
       await worker.terminate();
     },
   };
+  return loader;
 }

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { layout } from '../../core/dataset-layout.js';
 import { CorruptPartError, UsageError } from '../../core/errors.js';
 import { SHARD_INDEX_FILE, type ShardIndex, parseShardIndex } from '../../core/shard-index.js';
 import { isHttpLocation } from './byte-source.js';
@@ -14,6 +15,23 @@ export interface LocatedIndex {
   shardLocation(file: string): string;
 }
 
+/**
+ * A directory without index.json that is another kind of kiln dataset gets the step it still
+ * needs, instead of "cannot read index.json" (a documents or tokens dataset passed as --data).
+ */
+async function refuseOtherDataset(dir: string, file: string): Promise<void> {
+  if (await fs.stat(file).then(() => true, () => false)) return;
+  const manifest = await fs.readFile(layout.datasetJson(dir), 'utf8').then((t) => JSON.parse(t) as { stage?: string; columns?: { name: string }[] }, () => undefined);
+  if (manifest === undefined) throw new UsageError(`${dir} is not a shards directory (no ${SHARD_INDEX_FILE}); make one with kiln shard`, { path: dir });
+  const tokens = (manifest.columns ?? []).some((c) => c.name === 'tokens');
+  throw new UsageError(
+    tokens
+      ? `${dir} is a tokens dataset (stage ${manifest.stage}), not shards; run kiln shard on it first`
+      : `${dir} is a documents dataset (stage ${manifest.stage}), not shards; run kiln tokenize and kiln shard first`,
+    { path: dir },
+  );
+}
+
 /** Loads index.json from a shards dir, an index.json path, or an http(s) URL of either. */
 export async function loadIndex(where: string, http: HttpOptions): Promise<LocatedIndex> {
   if (isHttpLocation(where)) {
@@ -26,6 +44,7 @@ export async function loadIndex(where: string, http: HttpOptions): Promise<Locat
   const st = await fs.stat(where).catch(() => undefined);
   if (!st) throw new UsageError(`shards index not found: ${where}`, { path: where });
   const file = st.isDirectory() ? path.join(where, SHARD_INDEX_FILE) : where;
+  if (st.isDirectory()) await refuseOtherDataset(where, file);
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');

@@ -61,10 +61,14 @@ export interface Loader {
   readonly seqLen: number;
   readonly vocabSize: number;
   readonly eosId: number | undefined;
+  /** The tokenizer index.json names (name + hash), or null; read over HTTP too, so checkpoints record it. */
+  readonly tokenizer: { name: string; hash: string } | null;
   /** The next batch, or null at the end of the epoch. */
   next(): Promise<Batch | null>;
   /** Resume point after the last batch `next()` returned. */
   state(): LoaderState;
   counters(): LoaderCounters;
   close(): Promise<void>;
+  /** `for await (const batch of loader)`: the rest of the epoch, then the loader closes. */
+  [Symbol.asyncIterator](): AsyncGenerator<Batch>;
 }
