@@ -25,8 +25,18 @@ export interface ChaosResult {
   completions: number;
 }
 
-/** Runs `node ...args` once; resolves with the exit code (null when killed), stderr and the wall time. */
-export function runNode(args: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<{ code: number | null; stderr: string; ms: number }> {
+/** How one run ended: its exit code or signal, whether that signal was the harness's own SIGKILL, stderr and wall time. */
+export interface RunEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** True only when the child died of the SIGKILL this harness sent; any other signal death is a crash. */
+  killedByUs: boolean;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs `node ...args` once, SIGKILLing it after `killAfterMs` when given. */
+export function runNode(args: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<RunEnd> {
   const started = performance.now();
   return new Promise((resolve) => {
     // No V8 coverage for children killed on purpose: a kill mid-write leaves a truncated file.
@@ -35,13 +45,26 @@ export function runNode(args: string[], env: Record<string, string> = {}, killAf
     const childEnv: NodeJS.ProcessEnv = { ...process.env, KILN_LOG: 'silent', ...env, NODE_V8_COVERAGE: undefined };
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv });
     let stderr = '';
+    let sent = false;
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('exit', (code) => {
+    const timer =
+      killAfterMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            sent = child.exitCode === null && child.signalCode === null && child.kill('SIGKILL');
+          }, killAfterMs);
+    child.on('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
-      resolve({ code, stderr, ms: performance.now() - started });
+      resolve({ code, signal, killedByUs: sent && signal === 'SIGKILL', stderr, ms: performance.now() - started });
     });
   });
+}
+
+/** Throws unless `end` is a clean exit (0) or the harness's own kill: a crash (SIGSEGV, SIGABRT, a SIGKILL from elsewhere) or a failure exit fails the test. */
+function assertNotCrashed(end: RunEnd, what: string): void {
+  if (end.killedByUs || end.code === 0) return;
+  const how = end.signal !== null ? `died of ${end.signal}, which the harness did not send` : `exited ${end.code}`;
+  throw new Error(`${what} ${how}: ${end.stderr}`);
 }
 
 /** Kills and resumes `args` until `kills` kills landed, checking every completed output. */
@@ -53,18 +76,17 @@ export async function chaos(o: ChaosOptions): Promise<ChaosResult> {
   for (let attempt = 0; kills < o.kills; attempt++) {
     if (attempt > o.kills * 6) throw new Error(`only ${kills} of ${o.kills} kills landed in ${attempt} attempts`);
     const delay = minMs + Math.floor(r() * (maxMs - minMs));
-    const { code, stderr } = await runNode(o.args, o.env, delay);
-    if (code === null) {
+    const end = await runNode(o.args, o.env, delay);
+    assertNotCrashed(end, `run ${attempt + 1} (after ${kills} kills)`);
+    if (end.killedByUs) {
       kills++;
       continue;
     }
-    if (code !== 0) throw new Error(`run exited ${code} after ${kills} kills: ${stderr}`);
     await o.check();
     completions++;
     await fs.rm(o.out, { recursive: true, force: true });
   }
-  const last = await runNode(o.args, o.env);
-  if (last.code !== 0) throw new Error(`final resume exited ${last.code}: ${last.stderr}`);
+  assertNotCrashed(await runNode(o.args, o.env), 'final resume');
   await o.check();
   return { kills, completions: completions + 1 };
 }

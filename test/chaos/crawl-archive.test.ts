@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { readDocuments } from '../../core/input-files.js';
-import { kilnBin, sharedData } from '../core/project-paths.js';
+import { kilnBin, requireSharedData } from '../core/project-paths.js';
 import { chaos, runNode } from './chaos-harness.js';
 
 async function docs(dir: string): Promise<string[]> {
@@ -19,8 +19,8 @@ async function both(out: string): Promise<string[][]> {
 }
 
 test('WARC ingestion survives 10 SIGKILLs: same kept and excluded documents as an uninterrupted run', { timeout: 600_000 }, async (t) => {
-  const source = path.join(sharedData, 'warc');
-  if (!(await fs.stat(source).catch(() => undefined))) return t.skip(`${source} absent: WARC chaos test skipped`);
+  const source = requireSharedData(t, 'warc');
+  if (!source) return;
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-chaos-warc-'));
   const files: string[] = [];
   for (const [i, rel] of ['pywb/iana.warc.gz', 'resiliparse/warcfile.warc.gz', 'dolma/sample-0000.warc.gz', 'ukwa/BL-20140325121225068-00000-32090~opera~8443.warc.gz'].entries()) {

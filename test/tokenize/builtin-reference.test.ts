@@ -8,7 +8,8 @@ import { encode as gptEncodeO200k } from 'gpt-tokenizer/encoding/o200k_base';
 import { Tokenizer as HfTokenizer } from 'tokenizers';
 import { loadTokenizer } from '../../tokenize/load.js';
 import { hasWhiteSpaceDisagreement, TRICKY_TEXTS } from './tricky-text.js';
-import { shakespeareDocs, sharedFile } from './paths.js';
+import { shakespeareDocs } from './paths.js';
+import { requireSharedData } from '../core/project-paths.js';
 
 // gpt-tokenizer must never treat `<|endoftext|>` in text as special: compare ordinary encodings.
 const ordinary = { disallowedSpecial: new Set<string>() };
@@ -51,8 +52,8 @@ test('cl100k_base and o200k_base match gpt-tokenizer on tricky text', async () =
 });
 
 test('gpt2 matches HF tokenizers (Rust) on GPT-2 tokenizer.json, U+0085 / U+FEFF included', async (t) => {
-  const file = sharedFile('tokenizers/gpt2/tokenizer.json');
-  if (!file) return t.skip('../shared/data absent');
+  const file = requireSharedData(t, 'tokenizers/gpt2/tokenizer.json');
+  if (!file) return;
   const hf = HfTokenizer.fromFile(file);
   const tok = loadTokenizer('gpt2');
   const docs = [...TRICKY_TEXTS.filter((d) => !d.includes('<|endoftext|>')), ...(await shakespeareDocs()).slice(0, 60)];
@@ -63,8 +64,8 @@ test('gpt2 matches HF tokenizers (Rust) on GPT-2 tokenizer.json, U+0085 / U+FEFF
 });
 
 test('r50k_base.tiktoken ranks file gives the same ids as the built-in', async (t) => {
-  const file = sharedFile('tokenizers/gpt2/r50k_base.tiktoken');
-  if (!file) return t.skip('../shared/data absent');
+  const file = requireSharedData(t, 'tokenizers/gpt2/r50k_base.tiktoken');
+  if (!file) return;
   const fromFile = loadTokenizer(file);
   const builtin = loadTokenizer('gpt2');
   for (const d of TRICKY_TEXTS) sameIds(await fromFile.encode(d), await builtin.encode(d), JSON.stringify(d.slice(0, 60)));

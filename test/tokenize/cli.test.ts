@@ -10,15 +10,14 @@ import { ConfigChangedError, CorruptInputError } from '../../core/errors.js';
 import { runStage } from '../../core/run-stage.js';
 import { closeEncodePool, tokenizeStage } from '../../tokenize/stage.js';
 import { readTokenizerInfo, recordTokenizer } from '../../tokenize/tokenizer-record.js';
-import { kilnBin } from '../core/project-paths.js';
-import { sharedFile } from './paths.js';
+import { kilnBin, requireSharedData } from '../core/project-paths.js';
 
 const run = promisify(execFile);
 process.env.KILN_LOG = 'silent';
 
 test('kiln tokenize --json with a tokenizer.json path; bad flags exit 2', async (t) => {
-  const file = sharedFile('tokenizers/gpt2/tokenizer.json');
-  if (!file) return t.skip('../shared/data absent');
+  const file = requireSharedData(t, 'tokenizers/gpt2/tokenizer.json');
+  if (!file) return;
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-tokenize-cli-'));
   await fs.mkdir(path.join(work, 'in'));
   await fs.writeFile(path.join(work, 'in', 'a.jsonl'), ['Hello world', 'a<|endoftext|>b'].map((text, i) => JSON.stringify({ id: `d${i}`, text })).join('\n') + '\n');

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadTokenizer } from '../../tokenize/load.js';
 import { splitAtWhitespace } from '../../tokenize/long-text.js';
-import { sharedFile, shakespeareDocs } from './paths.js';
+import { shakespeareDocs } from './paths.js';
+import { requireSharedData } from '../core/project-paths.js';
 
 function seconds(f: () => void): number {
   const t0 = performance.now();
@@ -46,8 +47,8 @@ test('regex pre-tokenizers (cl100k_base, o200k_base) stay ~linear on long whites
 });
 
 test('heap merge equals scan merge (pieces just under and over the threshold)', async (t) => {
-  const file = sharedFile('tokenizers/gpt2/tokenizer.json');
-  if (!file) return t.skip('../shared/data absent');
+  const file = requireSharedData(t, 'tokenizers/gpt2/tokenizer.json');
+  if (!file) return;
   const { Tokenizer } = await import('tokenizers');
   const hf = Tokenizer.fromFile(file);
   const tok = loadTokenizer('gpt2');
@@ -61,8 +62,8 @@ test('heap merge equals scan merge (pieces just under and over the threshold)', 
 });
 
 test('cutting at whitespace does not change BERT ids', async (t) => {
-  const file = sharedFile('tokenizers/bert-base-uncased/tokenizer.json');
-  if (!file) return t.skip('../shared/data absent');
+  const file = requireSharedData(t, 'tokenizers/bert-base-uncased/tokenizer.json');
+  if (!file) return;
   const tok = loadTokenizer(file);
   const text = (await shakespeareDocs()).slice(0, 20).join('');
   const pieces = splitAtWhitespace(text, 500);

@@ -1,12 +1,20 @@
-// The hand-written GPT-2 scanner splits exactly like the GPT-2 regex (with Unicode White_Space).
+// The hand-written GPT-2 scanner splits exactly like the GPT-2 regex as published, not as kiln
+// spells it: the reference pattern is copied from tiktoken (openai/tiktoken @
+// 1f098ca4d7d84025e94f2e84795fad713f8e6f3f : tiktoken_ext/openai_public.py, `r50k_base` pat_str;
+// the same text as openai/gpt-2 @ 1b8a0187d70a2dbe4de8322598496d476e069f4c : src/encoder.py less
+// its `<|endoftext|>` branch).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { gpt2PieceEnd } from '../../tokenize/gpt2-pretokenizer.js';
-import { GPT2_PATTERN, withUnicodeWhiteSpace } from '../../tokenize/regex-pretokenizer.js';
+import { withUnicodeWhiteSpace } from '../../tokenize/regex-pretokenizer.js';
 import { TRICKY_TEXTS } from './tricky-text.js';
 
-const regex = new RegExp(withUnicodeWhiteSpace(GPT2_PATTERN), 'gu');
+const PUBLISHED_GPT2_PATTERN = String.raw`'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`;
+
+// tiktoken runs the pattern with Rust's regex engine, whose `\s` is `\p{White_Space}`; JavaScript's
+// `\s` is another set (it has U+FEFF, lacks U+0085), so the same property is spelled out here.
+const regex = new RegExp(PUBLISHED_GPT2_PATTERN.replaceAll(String.raw`\s`, String.raw`\p{White_Space}`).replaceAll(String.raw`\S`, String.raw`\P{White_Space}`), 'gu');
 
 function scan(text: string): string[] {
   const out: string[] = [];
@@ -36,4 +44,15 @@ test('scanner equals the regex on random strings (property)', () => {
     { numRuns: 3000 },
   );
   fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 30 }), (t) => assert.deepEqual(scan(t), byRegex(t))), { numRuns: 1000 });
+});
+
+test('the whitespace class kiln puts into regex pre-tokenizers is exactly Unicode White_Space', () => {
+  const kiln = new RegExp(`^${withUnicodeWhiteSpace(String.raw`\s`)}$`, 'u');
+  const kilnNot = new RegExp(`^${withUnicodeWhiteSpace(String.raw`\S`)}$`, 'u');
+  const unicode = /^\p{White_Space}$/u;
+  for (let cp = 0; cp <= 0x10ffff; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    const c = String.fromCodePoint(cp);
+    if (kiln.test(c) !== unicode.test(c) || kilnNot.test(c) === unicode.test(c)) assert.fail(`U+${cp.toString(16)}: kiln ${kiln.test(c)}, White_Space ${unicode.test(c)}`);
+  }
 });

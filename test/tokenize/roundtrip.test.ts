@@ -4,12 +4,12 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { loadTokenizer } from '../../tokenize/load.js';
 import { TRICKY_TEXTS } from './tricky-text.js';
-import { sharedFile } from './paths.js';
+import { sharedDataPath } from '../core/project-paths.js';
 
 const NAMES = ['gpt2', 'cl100k_base', 'o200k_base'];
 
 test('byte-level BPE round-trips tricky text and random Unicode (property)', () => {
-  const json = sharedFile('tokenizers/gpt2/tokenizer.json');
+  const json = sharedDataPath('tokenizers/gpt2/tokenizer.json');
   for (const name of [...NAMES, ...(json ? [json] : [])]) {
     const tok = loadTokenizer(name);
     const encode = tok.encodeSync!;

@@ -11,9 +11,9 @@ import { runStage } from '../../core/run-stage.js';
 import { loadTokenizer } from '../../tokenize/load.js';
 import { closeEncodePool, setEncodeWorkers, tokenizeStage } from '../../tokenize/stage.js';
 import { readTokenizerInfo } from '../../tokenize/tokenizer-record.js';
-import { projectRoot } from '../core/project-paths.js';
+import { projectRoot, requireSharedData } from '../core/project-paths.js';
 import { TRICKY_TEXTS } from './tricky-text.js';
-import { shakespeareDocs, sharedFile } from './paths.js';
+import { shakespeareDocs } from './paths.js';
 
 process.env.KILN_LOG = 'silent';
 after(() => closeEncodePool());
@@ -78,8 +78,8 @@ test('tokenize stage writes exact ids in input order, records the tokenizer', as
 });
 
 test('tokenizers on the HF binding (BERT) also run in the encode workers', async (t) => {
-  const file = sharedFile('tokenizers/bert-base-uncased/tokenizer.json');
-  if (!file) return t.skip('../shared/data absent');
+  const file = requireSharedData(t, 'tokenizers/bert-base-uncased/tokenizer.json');
+  if (!file) return;
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-tokenize-bert-'));
   const docs = await writeInput(path.join(work, 'in'), 1, 30);
   const out = path.join(work, 'out');

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { runStage } from '../../../core/run-stage.js';
 import { readDocuments } from '../../../core/input-files.js';
 import { archiveCrawlStage, readWarcPathList } from '../../../crawl/archive/index.js';
-import { warcDir } from './shared-data.js';
+import { requireSharedData } from '../../core/project-paths.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -20,7 +20,8 @@ async function docs(out: string): Promise<string[]> {
 }
 
 test('archive stage: documents from several files; a truncated file fails alone, keeping its earlier records', async (t) => {
-  if (!warcDir) return t.skip('../shared/data/warc absent');
+  const warcDir = requireSharedData(t, 'warc');
+  if (!warcDir) return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-arch-'));
   try {
     const iana = path.join(warcDir, 'pywb/iana.warc.gz');
@@ -51,7 +52,8 @@ test('archive stage: documents from several files; a truncated file fails alone,
 });
 
 test('archive stage: filters count each drop under its reason, and --excluded keeps each dropped page with it', async (t) => {
-  if (!warcDir) return t.skip('../shared/data/warc absent');
+  const warcDir = requireSharedData(t, 'warc');
+  if (!warcDir) return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-arch-'));
   try {
     const inputs = [path.join(warcDir, 'dolma/sample-0000.warc.gz'), path.join(warcDir, 'resiliparse/warcfile.warc.gz')];
@@ -85,7 +87,8 @@ test('archive stage: filters count each drop under its reason, and --excluded ke
 });
 
 test('archive stage: SIGKILL mid-file and a rerun give the same documents as one uninterrupted run', async (t) => {
-  if (!warcDir) return t.skip('../shared/data/warc absent');
+  const warcDir = requireSharedData(t, 'warc');
+  if (!warcDir) return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-arch-'));
   try {
     // Per-record gzip members concatenate into a valid bigger file.
@@ -117,7 +120,8 @@ test('archive stage: SIGKILL mid-file and a rerun give the same documents as one
 });
 
 test('archive stage reads HTTP URLs (Range resume) and warc.paths lists with a prefix', async (t) => {
-  if (!warcDir) return t.skip('../shared/data/warc absent');
+  const warcDir = requireSharedData(t, 'warc');
+  if (!warcDir) return;
   const file = readFileSync(path.join(warcDir, 'dolma/sample-0000.warc.gz'));
   const ranges: string[] = [];
   const server = createServer((req, res) => {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { WARCParser } from 'warcio';
 import { readWarcRecords, recordText, WarcTruncatedError, WarcCorruptError, type WarcRecord } from '../../../crawl/archive/index.js';
-import { warcDir } from './shared-data.js';
+import { requireSharedData } from '../../core/project-paths.js';
 
 // Record counts by type as listed in ../shared/data/README.md (the data's own documentation).
 const README_COUNTS: Record<string, Record<string, number>> = {
@@ -64,7 +64,8 @@ async function warcioPages(file: string): Promise<number> {
 }
 
 test('every shared WARC file: record counts by type and page counts', async (t) => {
-  if (!warcDir) return t.skip('../shared/data/warc absent');
+  const warcDir = requireSharedData(t, 'warc');
+  if (!warcDir) return;
   for (const [rel, expected] of Object.entries(README_COUNTS)) {
     const file = path.join(warcDir, rel);
     const recs = await collect(file);
@@ -82,7 +83,8 @@ test('every shared WARC file: record counts by type and page counts', async (t) 
 });
 
 test('record offsets: reopening a per-record-gzip file at any record offset yields the rest', async (t) => {
-  if (!warcDir) return t.skip('../shared/data/warc absent');
+  const warcDir = requireSharedData(t, 'warc');
+  if (!warcDir) return;
   const file = path.join(warcDir, 'resiliparse/warcfile.warc.gz');
   const all = await collect(file);
   assert.ok(all.every((r) => r.within === 0), 'per-record gzip: every record is its own member');
@@ -95,7 +97,8 @@ test('record offsets: reopening a per-record-gzip file at any record offset yiel
 });
 
 test('whole-file gzip: records are addressed by decompressed offset and resume works', async (t) => {
-  if (!warcDir) return t.skip('../shared/data/warc absent');
+  const warcDir = requireSharedData(t, 'warc');
+  if (!warcDir) return;
   const file = path.join(warcDir, 'copycat/clueweb12-0000tw-00.warc.gz');
   const all = await collect(file);
   assert.equal(all.length, 4);
@@ -105,7 +108,8 @@ test('whole-file gzip: records are addressed by decompressed offset and resume w
 });
 
 test('a truncated copy ends with one error naming file and offset, after every earlier record', async (t) => {
-  if (!warcDir) return t.skip('../shared/data/warc absent');
+  const warcDir = requireSharedData(t, 'warc');
+  if (!warcDir) return;
   const src = path.join(warcDir, 'pywb/iana.warc.gz');
   const full = await collect(src);
   const bytes = readFileSync(src);

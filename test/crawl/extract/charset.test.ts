@@ -1,13 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReadStream, existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createReadStream } from 'node:fs';
 import iconv from 'iconv-lite';
 import { decodeHtml, charsetFromMeta } from '../../../crawl/extract/index.js';
 import { readWarcRecords, parseHttpResponse, decodeHttpBody } from '../../../crawl/archive/index.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+import { requireSharedData } from '../../core/project-paths.js';
 
 test('charset: BOM, HTTP header, <meta>, then detection', () => {
   const text = 'Привет, мир! Это проверка кодировки текста на русском языке.';
@@ -27,8 +24,8 @@ test('charset: BOM, HTTP header, <meta>, then detection', () => {
 });
 
 test('charset: the shared Common Crawl pages declared GB2312/GBK/windows-1251/ISO-8859-1 decode to real text', async (t) => {
-  const file = path.resolve(root, '../shared/data/warc/resiliparse/warcfile.warc.gz');
-  if (!existsSync(file)) return t.skip('../shared/data absent');
+  const file = requireSharedData(t, 'warc/resiliparse/warcfile.warc.gz');
+  if (!file) return;
   const seen = new Set<string>();
   for await (const r of readWarcRecords(createReadStream(file), file)) {
     if (r.type !== 'response' || !r.block) continue;

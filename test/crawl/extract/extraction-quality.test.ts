@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureQuality } from '../../../bench/extraction/quality.js';
 import { sharedDataDir } from '../../../bench/extraction/corpus.js';
+import { requireSharedData } from '../../core/project-paths.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const data = sharedDataDir(root);
@@ -15,7 +15,7 @@ const SCRAPINGHUB_F1_FLOOR = 0.955;
 const TRAFILATURA_F1_FLOOR = 0.91;
 
 test('extraction quality stays above its floors on both benchmark corpora', (t) => {
-  if (!existsSync(path.join(data, 'extraction'))) return t.skip('../shared/data/extraction absent');
+  if (!requireSharedData(t, 'extraction')) return;
   const r = measureQuality(data);
   assert.equal(r.scrapinghub?.pages, 72);
   assert.equal(r.trafilatura?.pages, 100);
