@@ -6,6 +6,8 @@ import path from 'node:path';
 /** One scrapinghub page with its ground-truth article body. */
 export interface ArticlePage {
   id: string;
+  /** The page's file name in the corpus (what the tuning split hashes). */
+  file: string;
   url: string;
   html: Uint8Array;
   truth: string;
@@ -14,6 +16,8 @@ export interface ArticlePage {
 /** One trafilatura evaluation page with its must-contain / must-not-contain segments. */
 export interface SegmentPage {
   key: string;
+  /** The page's file name in the corpus (what the tuning split hashes). */
+  file: string;
   url?: string;
   html: Uint8Array;
   with: string[];
@@ -32,6 +36,7 @@ export function loadScrapinghub(dataDir: string): ArticlePage[] | undefined {
   const truth = JSON.parse(readFileSync(path.join(dir, 'ground-truth.json'), 'utf8')) as Record<string, { articleBody: string; url: string }>;
   return Object.entries(truth).map(([id, t]) => ({
     id,
+    file: `${id}.html.gz`,
     url: t.url,
     truth: t.articleBody,
     html: gunzipSync(readFileSync(path.join(dir, 'html', `${id}.html.gz`))),
@@ -52,6 +57,7 @@ export function loadTrafilatura(dataDir: string): SegmentPage[] | undefined {
   const ev = JSON.parse(readFileSync(path.join(dir, 'evaldata.json'), 'utf8')) as Record<string, { file: string; with: string[]; without: string[] }>;
   return Object.entries(ev).map(([key, e]) => ({
     key,
+    file: path.basename(e.file),
     url: key.startsWith('hard::') ? undefined : key,
     with: e.with ?? [],
     without: e.without ?? [],

@@ -1,13 +1,12 @@
 /**
  * Pages/s of kiln's extractor vs @mozilla/readability on linkedom, same decoded pages, one
- * core, alternating rounds; medians and the ratio. `node dist/bench/extraction/speed.js [rounds]`
+ * core, rounds alternating who goes first; medians and the ratio. `node dist/bench/extraction/speed.js [rounds]`
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseHTML } from 'linkedom';
-import { Readability } from '@mozilla/readability';
 import { decodeHtml, extractMainText } from '../../crawl/extract/index.js';
 import { loadScrapinghub, loadTrafilatura, sharedDataDir } from './corpus.js';
+import { readabilityText } from './readability-peer.js';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -21,10 +20,7 @@ function timeIt(pages: string[], fn: (html: string) => unknown): number {
 }
 
 const kiln = (html: string): string => extractMainText(html).text;
-const readability = (html: string): string => {
-  const { document } = parseHTML(html);
-  return new Readability(document as unknown as ConstructorParameters<typeof Readability>[0]).parse()?.textContent ?? '';
-};
+const readability = readabilityText;
 
 /** Runs both extractors `rounds` times over the same pages and returns medians and the ratio. */
 export function measureSpeed(dataDir: string, rounds = 3): { pages: number; kiln: number; readability: number; ratio: number } {
@@ -33,9 +29,15 @@ export function measureSpeed(dataDir: string, rounds = 3): { pages: number; kiln
   const r: number[] = [];
   kiln(pages[0]); // warm-up, so the first round does not pay for JIT alone
   readability(pages[0]);
+  // Who goes first alternates per round, so neither always runs on a heap the other left behind.
   for (let i = 0; i < rounds; i++) {
-    k.push(timeIt(pages, kiln));
-    r.push(timeIt(pages, readability));
+    if (i % 2 === 0) {
+      k.push(timeIt(pages, kiln));
+      r.push(timeIt(pages, readability));
+    } else {
+      r.push(timeIt(pages, readability));
+      k.push(timeIt(pages, kiln));
+    }
   }
   const km = median(k);
   const rm = median(r);

@@ -1,4 +1,4 @@
-export { extractMainText, type MainText } from './main-text.js';
+export { extractMainText, MAX_HTML_CHARS, type MainText } from './main-text.js';
 export { decodeHtml, charsetFromContentType, charsetFromMeta } from './charset.js';
 export { parseHtmlTree, type HtmlTree, type El, type Block, type BlockKind } from './html-tree.js';
 export { detectLanguage, type LanguageGuess } from './language.js';

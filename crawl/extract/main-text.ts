@@ -3,17 +3,22 @@
  * html-tree.ts, then block-level cleaning (link density, boilerplate classes) of the
  * chosen region. One parse, no DOM: several times faster than Readability on linkedom.
  */
+import { BOILERPLATE_WORDS, type BoilerplateWords } from './boilerplate-words.js';
+import { createLogger } from '../../core/log.js';
 import { parseHtmlTree, type Block, type El } from './html-tree.js';
 
-/** Extracted main text of a page and its title. */
+/** Extracted main text of a page and its title; `truncated` when the page was cut at MAX_HTML_CHARS. */
 export interface MainText {
   text: string;
   title?: string;
+  truncated?: true;
 }
+
+const log = createLogger({ component: 'extract' });
 
 // Pages above this are cut before parsing: real articles are far smaller, and it bounds the
 // tree (and time) for hostile input.
-const MAX_HTML_CHARS = 8 * 1024 * 1024;
+export const MAX_HTML_CHARS = 8 * 1024 * 1024;
 
 // Elements whose class/id/role says "not the article" (after Readability's unlikelyCandidates,
 // plus cookie/consent/share patterns common since).
@@ -54,15 +59,24 @@ function isDropped(el: El, pageGood: number): boolean {
   return UNLIKELY.test(a) && !MAYBE.test(a);
 }
 
-// Short lines that are page furniture, not prose, in the languages of the evaluation corpora
-// (English, German, French, Spanish, Polish...). Only tested on blocks under SHORT_LINE chars.
-const FURNITURE =
-  /^(?:tags?|schlagworte|schlagwörter|category|categories|kategorie[n]?|catégorie|categoría|source|quelle|źródło|fuente|foto|fotos|photo|photos|photograph(?:y)? by|image|bild|bilder|bildnachweis|bildquelle|abbildung|credit|credits|share|share this|teilen|partager|compartir|udostępnij|print|drucken|e-?mail|advertisement|anzeige|werbung|publicité|publicidad|reklama|news date|published|veröffentlicht|erstellt am|posted|aufrufe|views|hinzugefügt von|beitragsbild|copyright|©)\b/i;
-const FURNITURE_ANYWHERE = /all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|follow (?:us|the \w+) on|subscribe (?:now|to)|sign up for|melden sie sich|newsletter|©/i;
+// Boilerplate lines by their words, from the general per-language vocabulary (all languages at
+// once: a page's language is not known yet, and the words rarely collide across languages).
+const VOCAB = Object.values(BOILERPLATE_WORDS);
+const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// Longest first, so "share this" is tried before "share".
+const alternatives = (pick: (w: BoilerplateWords) => string[], extra: string[] = []): string =>
+  [...new Set([...VOCAB.flatMap(pick), ...extra])].sort((x, y) => y.length - x.length).map(escape).join('|');
+// Not followed by a letter or digit: \b is ASCII-only and would cut "schließen" or "précédent".
+const END = '(?![\\p{L}\\p{N}])';
+// "Tags: a, b", "Source: Reuters", "Share" (a label alone or followed by a colon or separator).
+const LABEL_LINE = new RegExp(`^(?:${alternatives((w) => w.labels)})\\s*(?:[:|/•·]|$)`, 'iu');
+// "Home", "Next »", "Back to top ↑": the whole line is a navigation word or prompt.
+const NAV_LINE = new RegExp(`^(?:${alternatives((w) => w.nav)})[\\s\\p{P}\\p{S}]*$`, 'iu');
+// The copyright sign is boilerplate in every language.
+const BOILERPLATE_ANYWHERE = new RegExp(`(?:${alternatives((w) => w.anywhere, ['©'])})`, 'iu');
 // A short line that starts the tail of a page (related links, comments, more stories): what
 // follows it inside the article region is dropped too.
-const TAIL_MARKER =
-  /^(?:related(?: articles| posts| stories| content)?|you may also like|more (?:stories|from|on this|articles)|read (?:more|next|also)|see also|auch interessant|das könnte sie auch interessieren|mehr (?:zum thema|themen|dazu|artikel)|weitere (?:artikel|beiträge|interessante artikel|themen)|verwandte (?:artikel|beiträge|themen)|ähnliche (?:artikel|beiträge)|lesen sie auch|zum weiterlesen|à lire aussi|lire aussi|sur le même sujet|te puede interesar|noticias relacionadas|czytaj (?:też|także)|zobacz (?:też|także)|comments?|kommentare?|commentaires|comentarios|komentarze|leave a (?:reply|comment)|reader interactions|inhaltsverzeichnis|table of contents)\b/i;
+const TAIL_MARKER = new RegExp(`^(?:${alternatives((w) => w.tail)})${END}`, 'iu');
 const SHORT_LINE = 100;
 
 // A block this long with few links reads as prose rather than navigation or metadata.
@@ -71,12 +85,13 @@ const GOOD_MIN = 25;
 const COMMAS = /[,،、，﹐﹑︐︑]/g;
 
 /**
- * Extracts the main text (article body) of an HTML page. `opts.url` is accepted so callers
- * pass provenance uniformly; no rule depends on it yet.
+ * Extracts the main text (article body) of an HTML page. `opts.url` names the page in the log
+ * line written when it is cut at MAX_HTML_CHARS (callers count `truncated` results).
  */
 export function extractMainText(html: string, opts: { url?: string } = {}): MainText {
-  void opts;
-  const tree = parseHtmlTree(html.length > MAX_HTML_CHARS ? html.slice(0, MAX_HTML_CHARS) : html);
+  const truncated = html.length > MAX_HTML_CHARS;
+  if (truncated) log.warn('extract_truncated', { url: opts.url ?? null, chars: html.length, kept: MAX_HTML_CHARS });
+  const tree = parseHtmlTree(truncated ? html.slice(0, MAX_HTML_CHARS) : html);
   const { blocks } = tree;
 
   // Drop flags resolved top-down once (an element is dropped when it or an ancestor is).
@@ -204,13 +219,14 @@ export function extractMainText(html: string, opts: { url?: string } = {}): Main
     const len = b.text.length;
     if (len < SHORT_LINE) {
       if (TAIL_MARKER.test(b.text) && seenGood > 0.5 * regionGood) break;
-      if (FURNITURE.test(b.text) || FURNITURE_ANYWHERE.test(b.text)) continue;
-    } else if (len < 2 * SHORT_LINE && FURNITURE_ANYWHERE.test(b.text)) continue;
+      if (LABEL_LINE.test(b.text) || NAV_LINE.test(b.text) || BOILERPLATE_ANYWHERE.test(b.text)) continue;
+    } else if (len < 2 * SHORT_LINE && BOILERPLATE_ANYWHERE.test(b.text)) continue;
     if (b.kind !== 'h' && b.linkLen / len > 0.5) continue;
     if (junk(b.el)) continue;
     if (isGood(b)) seenGood += len;
     out.push(b.text);
   }
-  return { text: out.join('\n'), title };
+  const text = out.join('\n');
+  return truncated ? { text, title, truncated } : { text, title };
 }
 

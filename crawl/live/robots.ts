@@ -2,15 +2,9 @@
 // indexing/robots/robots_txt): 4xx means "no rules, crawl everything"; 5xx, 429 and network
 // failures mean "assume a full disallow" until a retry after `errorTtlMs`; only the first
 // `maxBytes` (500 KiB, Google's limit) are parsed, so a huge or binary file cannot grow memory.
-import robotsParserModule from 'robots-parser';
-
-interface Robot {
-  isAllowed(url: string, ua?: string): boolean | undefined;
-  getCrawlDelay(ua?: string): number | undefined;
-  getSitemaps(): string[];
-}
-// robots-parser is CommonJS (module.exports = function); its typings do not say so to NodeNext.
-const robotsParser = robotsParserModule as unknown as (url: string, text: string) => Robot;
+// Parsing and matching (RFC 9309) live in robots-rules.ts and robots-match.ts.
+import { robotsPath } from './robots-match.js';
+import { groupsFor, parseRobotsTxt, productToken, rulesAllow } from './robots-rules.js';
 
 /** What fetching /robots.txt gave. */
 export type RobotsFetchResult =
@@ -44,21 +38,16 @@ interface Entry {
   expires: number;
 }
 
-/** The product token robots.txt groups are matched against: "kilnbot/0.1 (+url)" → "kilnbot". */
-export function productToken(userAgent: string): string {
-  return userAgent.split(/[\s/]/)[0] || userAgent;
-}
-
-/** Parses robots.txt text into rules for `origin`. */
-export function parseRobots(origin: string, text: string, userAgent: string): RobotsRules {
-  const token = productToken(userAgent);
-  const robot = robotsParser(`${origin}/robots.txt`, text);
-  const delay = robot.getCrawlDelay(token);
+/** Parses robots.txt text into the rules for `userAgent` (by its product token); the cache keys them by origin. */
+export function parseRobots(text: string, userAgent: string): RobotsRules {
+  const txt = parseRobotsTxt(text);
+  const groups = groupsFor(txt, productToken(userAgent));
+  const rules = groups.flatMap((g) => g.rules);
+  const delay = groups.find((g) => g.crawlDelaySeconds !== undefined)?.crawlDelaySeconds;
   return {
-    // undefined means the URL is on another origin; the caller only asks for its own origin.
-    isAllowed: (url) => robot.isAllowed(url, token) !== false,
-    crawlDelayMs: typeof delay === 'number' && Number.isFinite(delay) && delay > 0 ? delay * 1000 : undefined,
-    sitemaps: robot.getSitemaps().slice(0, 50),
+    isAllowed: (url) => rulesAllow(rules, robotsPath(url)),
+    crawlDelayMs: delay === undefined ? undefined : delay * 1000,
+    sitemaps: txt.sitemaps,
   };
 }
 
@@ -100,6 +89,6 @@ export class RobotsCache {
     }
     if (result.kind === 'allow-all') return ALLOW_ALL;
     if (result.kind === 'unreachable') return { isAllowed: () => false, crawlDelayMs: undefined, sitemaps: [], blockedReason: result.reason };
-    return parseRobots(origin, result.text, this.options.userAgent);
+    return parseRobots(result.text, this.options.userAgent);
   }
 }

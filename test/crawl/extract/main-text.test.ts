@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extractMainText } from '../../../crawl/extract/index.js';
+import { extractMainText, MAX_HTML_CHARS } from '../../../crawl/extract/index.js';
 
 const para = (s: string): string => `<p>${s} ${'This sentence, with a comma, keeps the paragraph long enough to look like prose. '.repeat(2)}</p>`;
 
@@ -43,4 +43,21 @@ test('pages without structure still give their text; empty input gives empty tex
   assert.match(extractMainText('just some text without any tags at all, but long enough').text, /just some text/);
   assert.equal(extractMainText('').text, '');
   assert.equal(extractMainText('<html><body><script>x()</script></body></html>').text, '');
+});
+
+test('a page over 8 MiB is cut and says so; smaller pages are not marked', () => {
+  const article = `<article>${para('Kept paragraph.')}</article>`;
+  const big = `<html><body>${article}<div>${'x '.repeat(MAX_HTML_CHARS / 2)}</div><p>Lost paragraph past the cut, long enough to count as prose.</p></body></html>`;
+  const r = extractMainText(big, { url: 'http://example.test/big' });
+  assert.equal(r.truncated, true);
+  assert.ok(!r.text.includes('Lost paragraph'));
+  assert.equal(extractMainText(`<html><body>${article}</body></html>`).truncated, undefined);
+});
+
+test('general boilerplate lines (labels, navigation, cookie and newsletter prompts) are dropped, prose that starts with such a word is kept', () => {
+  const html = `<body><article>${para('Intro.')}<p>Tags: politics, economy</p><p>Weiterlesen</p><p>Wir verwenden Cookies, um die Seite zu verbessern.</p>
+    <p>Share this article</p><p>Home prices rose again.</p>${para('Outro.')}</article></body>`;
+  const { text } = extractMainText(html);
+  for (const bad of ['Tags:', 'Weiterlesen', 'Cookies', 'Share this']) assert.ok(!text.includes(bad), `kept ${bad}:\n${text}`);
+  assert.ok(text.includes('Home prices rose again.'), text);
 });
