@@ -67,7 +67,9 @@ const utf8 = new TextDecoder('utf-8');
 export function decodeHtml(bytes: Uint8Array, contentType?: string): string {
   const bom = bomCharset(bytes);
   if (bom) return decodeAs(bytes.subarray(bom.skip), bom.label) ?? utf8.decode(bytes);
-  for (const label of [charsetFromContentType(contentType), charsetFromMeta(bytes)]) {
+  // The <meta> scan runs only when the header names no usable charset (most pages name one).
+  for (const labelOf of [() => charsetFromContentType(contentType), () => charsetFromMeta(bytes)]) {
+    const label = labelOf();
     if (!label) continue;
     // Pages declaring UTF-16 in ASCII-compatible markup are really ASCII-compatible (HTML spec).
     const l = /^utf-?16/i.test(label) ? 'utf-8' : label;

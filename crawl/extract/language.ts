@@ -7,7 +7,7 @@
  * Scores are eld's own scale, not fastText probabilities: FineWeb keeps English at fastText
  * >= 0.65; our default minimum is 0.5 on eld's scale (clear sentences score ~0.8).
  */
-import { eld } from 'eld/medium';
+import { eldDetector, readLanguageTable, type EldDetector } from './language-table.js';
 
 /** Detected language (ISO 639-1, or "und" when unknown) and its score in [0, 1]. */
 export interface LanguageGuess {
@@ -17,6 +17,9 @@ export interface LanguageGuess {
 
 // eld's accuracy is flat past a few KB; detecting on a prefix keeps huge pages cheap.
 const SAMPLE_CHARS = 8 * 1024;
+
+// Loaded with the module, so a missing table fails the import that needs it, not a page deep in a run.
+const eld: EldDetector = eldDetector(readLanguageTable());
 
 /** Identifies the language of a text. */
 export function detectLanguage(text: string): LanguageGuess {
