@@ -1,27 +1,40 @@
-// Loader throughput: kiln's createLoader vs nanoGPT's numpy-memmap get_batch on the same tokens
-// and batch shape, alternated and repeated on one machine; then the starvation check: a
-// consumer that computes 20 ms per batch must wait for data < 1% of its wall time.
-// Run: node dist/bench/loader/loader-vs-nanogpt.js [--tokens 30000000] [--batch 16] [--seq 1024] [--repeats 3]
+// Loader throughput: kiln's createLoader vs nanoGPT's get_batch (numpy memmap), equal work:
+// - the same tokens (one synthetic corpus sharded as Arrow for kiln and as nanoGPT train.bin);
+// - the same threads: kiln's worker thread reads while the timed thread takes batches with
+//   next(); the peer gets a producer thread and a bounded queue of 8 batches (kiln's prefetch);
+// - the same output: one int32 array of batch x (seq+1) tokens per batch on both sides;
+// - the same access pattern, twice: "random" = each batch is `batch` windows from anywhere in
+//   the same span of tokens (kiln: an index whose every record batch is one row, so the epoch
+//   plan visits rows in a global random order; peer: nanoGPT's random offsets); "contiguous" =
+//   1-8 MiB contiguous reads (kiln: its own shards and plan; peer: consecutive windows);
+// - runs alternated (kiln first on even repeats, the peer first on odd ones); medians.
+// A row "nanoGPT as published" (two int64 arrays, no thread) is printed for context only.
+// Then the starvation check: a consumer that computes 20 ms per batch must wait < 1% of its wall.
+// Run: node dist/bench/loader/loader-vs-nanogpt.js [--tokens 20000000] [--shapes 32x64,32x1024]
+//      [--batches 1000] [--repeats 3] [--starve-batches 150]
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readSync, closeSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checksum } from '../../core/checksum.js';
+import { type ShardIndex, dtypeBytes } from '../../core/shard-index.js';
 import { runShard } from '../../shard/index.js';
 import { createLoader, type Loader } from '../../train/loader/index.js';
 import { GPT2_EOS, GPT2_VOCAB, writeTokenCorpus } from '../shard/token-corpus.js';
 
 process.env.KILN_LOG ??= 'silent';
-const arg = (name: string, def: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
+const argv = process.argv.slice(2);
+const arg = (name: string, def: string): string => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : def;
 };
-// Enough tokens that the timed batches fit in one epoch (reopening per epoch is measured apart).
-const TOKENS = arg('tokens', 40_000_000);
-const B = arg('batch', 16);
-const T = arg('seq', 1024);
-const REPEATS = arg('repeats', 3);
-const BATCHES = arg('batches', 2000);
+const TOKENS = Number(arg('tokens', '20000000'));
+const SHAPES = arg('shapes', '32x64,32x1024').split(',').map((s) => s.split('x').map(Number) as [number, number]);
+const REPEATS = Number(arg('repeats', '3'));
+const BATCHES = Number(arg('batches', '1000'));
+const STARVE = Number(arg('starve-batches', '150'));
+const WARMUP = 20;
 const root = path.join(os.tmpdir(), 'kiln-bench-loader');
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pyScript = path.resolve(here, '../../../bench/loader/nanogpt_get_batch.py');
@@ -30,34 +43,74 @@ const pyScript = path.resolve(here, '../../../bench/loader/nanogpt_get_batch.py'
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function kilnTokensPerSecond(index: string): Promise<number> {
-  let epoch = 0;
-  let loader: Loader = await createLoader({ index, batchSize: B, seed: 1, epoch, dropLast: true });
-  const take = async () => {
-    let b = await loader.next();
-    while (!b) {
-      await loader.close();
-      loader = await createLoader({ index, batchSize: B, seed: 1, epoch: ++epoch, dropLast: true });
-      b = await loader.next();
-    }
-    return b;
-  };
-  for (let i = 0; i < 20; i++) await take();
+/** Tokens per wall second (timed thread) and per CPU second (whole process, every thread). */
+interface Run {
+  wall: number;
+  cpu: number;
+}
+
+/** Tokens/s of kiln's loader over `batches` batches after the warm-up, one epoch, timed on this thread. */
+async function kilnRun(index: string, B: number, T: number, batches: number, verify: boolean): Promise<Run> {
+  const loader: Loader = await createLoader({ index, batchSize: B, seed: 1, dropLast: true, verify });
+  for (let i = 0; i < WARMUP; i++) await loader.next();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let sum = 0;
-  for (let i = 0; i < BATCHES; i++) sum += (await take()).tokens[0];
+  for (let i = 0; i < batches; i++) {
+    const b = await loader.next();
+    if (!b) throw new Error(`epoch ended after ${i} timed batches: use a larger --tokens`);
+    sum += b.tokens[0];
+  }
   const dt = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
   await loader.close();
   if (sum < 0) throw new Error('unreachable');
-  return (BATCHES * B * T) / dt;
+  return { wall: (batches * B * T) / dt, cpu: (batches * B * T) / ((c.user + c.system) / 1e6) };
 }
 
-function nanoTokensPerSecond(bin: string): number {
-  const out = execFileSync(PYTHON, [pyScript, bin, String(B), String(T), String(BATCHES), '1'], { encoding: 'utf8' });
-  return (JSON.parse(out) as { tokens_per_s: number }).tokens_per_s;
+function peerRun(bin: string, B: number, T: number, batches: number, mode: string, span: number, seed: number): Run {
+  const out = execFileSync(PYTHON, [pyScript, bin, String(B), String(T), String(batches), String(seed), mode, String(span)], { encoding: 'utf8' });
+  const r = JSON.parse(out) as { tokens_per_s: number; tokens_per_cpu_s: number };
+  return { wall: r.tokens_per_s, cpu: r.tokens_per_cpu_s };
 }
 
-async function starvation(index: string, computeMs: number, batches: number): Promise<{ wallMs: number; waitMs: number }> {
+/**
+ * A copy of an Arrow index whose record batches are cut into one-row entries, over the first
+ * `rows` rows of the train split: the loader then reads single rows in a global random order.
+ * Returns the directory (shard files are symlinked) and the rows covered.
+ */
+function oneRowIndex(arrowDir: string, rows: number): { dir: string; rows: number } {
+  const dir = `${arrowDir}-rows-${rows}`;
+  const index = JSON.parse(readFileSync(path.join(arrowDir, 'index.json'), 'utf8')) as ShardIndex;
+  const rowBytes = index.row_length * dtypeBytes(index.dtype);
+  if (existsSync(path.join(dir, 'index.json'))) return { dir, rows };
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  let covered = 0;
+  const shards = [];
+  for (const shard of index.splits.train.shards) {
+    if (covered >= rows) break;
+    symlinkSync(path.join(arrowDir, shard.file), path.join(dir, shard.file));
+    const fd = openSync(path.join(arrowDir, shard.file), 'r');
+    const buf = new Uint8Array(rowBytes);
+    const batches = [];
+    for (const b of shard.batches ?? []) {
+      for (let r = 0; r < b.rows && covered < rows; r++, covered++) {
+        const offset = b.offset + r * rowBytes;
+        readSync(fd, buf, 0, rowBytes, offset);
+        batches.push({ offset, rows: 1, checksum: checksum(buf) });
+      }
+    }
+    closeSync(fd);
+    shards.push({ ...shard, batches });
+  }
+  if (covered < rows) throw new Error(`the train split has ${covered} rows; ${rows} wanted`);
+  const cut = { ...index, splits: { ...index.splits, train: { ...index.splits.train, shards }, val: { ...index.splits.val, shards: [] } } };
+  writeFileSync(path.join(dir, 'index.json'), JSON.stringify(cut));
+  return { dir, rows };
+}
+
+async function starvation(index: string, B: number, computeMs: number, batches: number): Promise<{ wallMs: number; waitMs: number }> {
   const loader = await createLoader({ index, batchSize: B, seed: 3 });
   await loader.next(); // worker start-up is not steady state
   const w0 = loader.counters().waitMs;
@@ -77,26 +130,76 @@ async function starvation(index: string, computeMs: number, batches: number): Pr
 
 const corpus = path.join(root, `tokens-${TOKENS}`);
 const corpusTokens = writeTokenCorpus(corpus, TOKENS);
-console.error(`corpus: ${corpusTokens} tokens in ${corpus}`);
-const arrow = path.join(root, `arrow-${TOKENS}-${T}`);
 const nano = path.join(root, `nanogpt-${TOKENS}`);
-if (!existsSync(path.join(arrow, 'index.json'))) await runShard({ inputs: [corpus], out: arrow, seqLen: T, eosId: GPT2_EOS, vocabSize: GPT2_VOCAB, valFraction: 0 });
-if (!existsSync(path.join(nano, 'index.json'))) await runShard({ inputs: [corpus], out: nano, seqLen: T, eosId: GPT2_EOS, vocabSize: GPT2_VOCAB, valFraction: 0, format: 'nanogpt' });
+if (!existsSync(path.join(nano, 'index.json'))) await runShard({ inputs: [corpus], out: nano, seqLen: 1024, eosId: GPT2_EOS, vocabSize: GPT2_VOCAB, valFraction: 0, format: 'nanogpt' });
+const bin = path.join(nano, 'train.bin');
 
-const kiln: number[] = [];
-const peer: number[] = [];
-for (let r = 0; r < REPEATS; r++) {
-  kiln.push(await kilnTokensPerSecond(arrow));
-  peer.push(nanoTokensPerSecond(path.join(nano, 'train.bin')));
-  console.error(`repeat ${r + 1}: kiln ${(kiln[r] / 1e6).toFixed(1)} M tok/s, nanoGPT get_batch ${(peer[r] / 1e6).toFixed(1)} M tok/s`);
+interface Row {
+  shape: string;
+  pattern: string;
+  kiln: Run[];
+  kilnVerify: Run[];
+  peer: Run[];
 }
-const s = await starvation(arrow, 20, arg('starve-batches', 150));
-const result = {
-  shape: { batch: B, seqLen: T, batches: BATCHES, corpusTokens },
-  kilnTokensPerSecond: median(kiln),
-  nanogptTokensPerSecond: median(peer),
-  ratio: median(kiln) / median(peer),
-  runs: { kiln, nanogpt: peer },
-  consumer20ms: { wallMs: s.wallMs, waitMs: s.waitMs, waitShare: s.waitMs / s.wallMs },
-};
-console.log(JSON.stringify(result, null, 2));
+const rows: Row[] = [];
+const original: Array<{ shape: string; runs: Run[] }> = [];
+let lastArrow = '';
+for (const [B, T] of SHAPES) {
+  const arrow = path.join(root, `arrow-${TOKENS}-${T}`);
+  if (!existsSync(path.join(arrow, 'index.json'))) await runShard({ inputs: [corpus], out: arrow, seqLen: T, eosId: GPT2_EOS, vocabSize: GPT2_VOCAB, valFraction: 0 });
+  lastArrow = arrow;
+  const index = JSON.parse(readFileSync(path.join(arrow, 'index.json'), 'utf8')) as ShardIndex;
+  const allRows = index.splits.train.sequences;
+  // One epoch must hold the warm-up and timed batches: a new epoch means a new loader.
+  const batches = Math.min(BATCHES, Math.floor(allRows / B) - WARMUP - 1);
+  if (batches < 50) throw new Error(`${allRows} rows give only ${batches} timed batches of ${B}: use a larger --tokens`);
+  const oneRow = oneRowIndex(arrow, (batches + WARMUP + 1) * B);
+  const shape = `${B}x${T}`;
+  const random: Row = { shape, pattern: 'random windows', kiln: [], kilnVerify: [], peer: [] };
+  const contiguous: Row = { shape, pattern: 'contiguous', kiln: [], kilnVerify: [], peer: [] };
+  const orig = { shape, runs: [] as Run[] };
+  // The peer's random windows come from the same span of tokens as kiln's one-row index covers.
+  const cases = [
+    { row: random, dir: oneRow.dir, mode: 'random', span: oneRow.rows * T },
+    { row: contiguous, dir: arrow, mode: 'contiguous', span: corpusTokens },
+  ];
+  for (let r = 0; r < REPEATS; r++) {
+    for (const c of cases) {
+      const kiln = async (): Promise<void> => {
+        c.row.kiln.push(await kilnRun(c.dir, B, T, batches, false));
+        c.row.kilnVerify.push(await kilnRun(c.dir, B, T, batches, true));
+      };
+      const peer = async (): Promise<void> => void c.row.peer.push(peerRun(bin, B, T, batches, c.mode, c.span, r));
+      for (const step of r % 2 === 0 ? [kiln, peer] : [peer, kiln]) await step();
+    }
+    orig.runs.push(peerRun(bin, B, T, batches, 'original', oneRow.rows * T, r));
+    console.error(
+      `${shape} repeat ${r + 1} (${batches} batches): random kiln ${fmt(random.kiln[r].wall)} / peer ${fmt(random.peer[r].wall)} M tok/s; ` +
+        `contiguous kiln ${fmt(contiguous.kiln[r].wall)} / peer ${fmt(contiguous.peer[r].wall)} M tok/s; nanoGPT as published ${fmt(orig.runs[r].wall)}`,
+    );
+  }
+  rows.push(random, contiguous);
+  original.push(orig);
+}
+
+function fmt(x: number): string {
+  return (x / 1e6).toFixed(1);
+}
+const med = (runs: Run[], k: keyof Run): number => median(runs.map((x) => x[k]));
+const cell = (runs: Run[], k: keyof Run): string => `${fmt(med(runs, k))} (${runs.map((x) => fmt(x[k])).join(', ')})`;
+const ratio = (r: Row, k: keyof Run): number => med(r.kiln, k) / med(r.peer, k);
+console.log('M tokens per second of the timed thread (wall), median (runs); CPU = tokens per CPU-second of the whole process.\n');
+console.log('| batch x seq | access | kiln, verify off | nanoGPT-style numpy | ratio (wall) | kiln CPU | numpy CPU | ratio (CPU) | kiln, verify on (default) |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(
+    `| ${r.shape} | ${r.pattern} | ${cell(r.kiln, 'wall')} | ${cell(r.peer, 'wall')} | **${ratio(r, 'wall').toFixed(2)}x** | ${fmt(med(r.kiln, 'cpu'))} | ${fmt(med(r.peer, 'cpu'))} | ${ratio(r, 'cpu').toFixed(2)}x | ${cell(r.kilnVerify, 'wall')} = ${(med(r.kilnVerify, 'wall') / med(r.peer, 'wall')).toFixed(2)}x |`,
+  );
+}
+for (const o of original) console.log(`| ${o.shape} | nanoGPT as published (x, y int64, no thread): context only | | ${cell(o.runs, 'wall')} | | | ${fmt(med(o.runs, 'cpu'))} | | |`);
+const [sB] = SHAPES[SHAPES.length - 1];
+const s = await starvation(lastArrow, sB, 20, STARVE);
+console.log(`\nstarvation check (${SHAPES[SHAPES.length - 1].join('x')}, verify on, 20 ms busy consumer, ${STARVE} batches): waited ${s.waitMs.toFixed(1)} ms of ${s.wallMs.toFixed(0)} ms = ${((100 * s.waitMs) / s.wallMs).toFixed(2)}%`);
+console.log(`\ncorpus ${corpusTokens} tokens; command: node dist/bench/loader/loader-vs-nanogpt.js ${argv.join(' ')}`);
+const worst = Math.min(...rows.map((r) => ratio(r, 'wall')));
+console.log(`RESULT ${JSON.stringify({ bench: 'loader', ratio: worst, rows: rows.map((r) => ({ shape: r.shape, pattern: r.pattern, wall: ratio(r, 'wall'), cpu: ratio(r, 'cpu') })), waitShare: s.waitMs / s.wallMs })}`);

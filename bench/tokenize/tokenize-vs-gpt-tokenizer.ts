@@ -61,8 +61,16 @@ const record = (key: string, r: { seconds: number; cpu: number }): void => {
   cpu[key].push(r.cpu);
 };
 for (let r = 0; r < repeats; r++) {
-  const p = peer();
-  const k = kiln(undefined);
+  // Alternate who starts: kiln first on odd repeats, gpt-tokenizer first on even ones.
+  let p: ReturnType<typeof peer>;
+  let k: ReturnType<typeof kiln>;
+  if (r % 2 === 0) {
+    p = peer();
+    k = kiln(undefined);
+  } else {
+    k = kiln(undefined);
+    p = peer();
+  }
   record('peer', p);
   record('kiln', k);
   const perCount = scaling.map((n) => kiln(n));
@@ -106,18 +114,33 @@ await pool.info;
 const single = loadTokenizer('gpt2');
 const enc: Record<string, number[]> = { gpt: [], pool: [], single: [] };
 const encRatios: number[] = [];
-for (let r = 0; r < repeats; r++) {
-  let t0 = performance.now();
-  let gptTokens = 0;
-  for (const t of texts) gptTokens += gptEncode(t).length;
+const encodeGpt = (): number => {
+  const t0 = performance.now();
+  let n = 0;
+  for (const t of texts) n += gptEncode(t).length;
   enc.gpt.push((performance.now() - t0) / 1000);
-  t0 = performance.now();
+  return n;
+};
+const encodeKiln = async (): Promise<number> => {
+  let t0 = performance.now();
   const results = await Promise.all(batches.map((b) => pool.encode(b)));
   enc.pool.push((performance.now() - t0) / 1000);
-  const poolTokens = results.flat().reduce((s, ids) => s + ids.length, 0);
   t0 = performance.now();
   for (const t of texts) single.encodeSync!(t);
   enc.single.push((performance.now() - t0) / 1000);
+  return results.flat().reduce((s, ids) => s + ids.length, 0);
+};
+for (let r = 0; r < repeats; r++) {
+  // Alternated as above: gpt-tokenizer first on even repeats, kiln first on odd ones.
+  let gptTokens: number;
+  let poolTokens: number;
+  if (r % 2 === 0) {
+    gptTokens = encodeGpt();
+    poolTokens = await encodeKiln();
+  } else {
+    poolTokens = await encodeKiln();
+    gptTokens = encodeGpt();
+  }
   if (poolTokens !== gptTokens) throw new Error(`encode-only token counts differ: ${poolTokens} vs ${gptTokens}`);
   encRatios.push(enc.gpt[r] / enc.pool[r]);
 }
@@ -127,4 +150,6 @@ console.log(row('gpt-tokenizer r50k_base, 1 thread', enc.gpt));
 console.log(row('kiln BPE, 1 thread', enc.single));
 console.log(row(`kiln EncodePool, ${pool.size} workers`, enc.pool));
 console.log(`\nencode-only speed-up, kiln all cores over gpt-tokenizer 1 thread: ${median(encRatios).toFixed(2)}x (runs: ${encRatios.map((x) => x.toFixed(2)).join(', ')}); kiln 1 thread over gpt-tokenizer: ${(median(enc.gpt) / median(enc.single)).toFixed(2)}x`);
+console.log(`\ncommand: node dist/bench/tokenize/tokenize-vs-gpt-tokenizer.js ${process.argv.slice(2).join(' ')}`);
+console.log(`RESULT ${JSON.stringify({ bench: 'tokenize', ratio: median(ratios) })}`);
 rmSync(work, { recursive: true, force: true });

@@ -1,7 +1,10 @@
 // bench/tokenizer-train: `kiln tokenizer train` (byte-level BPE, 8k vocab) against SentencePiece
-// BPE training (Debian's python3-sentencepiece) on the same text: tiny-shakespeare + the shared
-// Common Crawl documents. Whole processes, alternated, repeated, medians.
-// Run: apt-get install -y python3-sentencepiece (Debian's /usr/bin/python3); npx tsc -p . && node dist/bench/tokenizer-train/train-vs-sentencepiece.js [vocab] [repeats]
+// BPE training (Debian's python3-sentencepiece) on the same text: tiny-shakespeare and the shared
+// Common Crawl documents, repeated to >= 25 MB so the training, not process start-up, is timed.
+// Whole processes, alternated (SentencePiece first on even repeats, kiln first on odd ones),
+// repeated, medians.
+// Run: apt-get install -y python3-sentencepiece (Debian's /usr/bin/python3);
+//      npx tsc -p . && node dist/bench/tokenizer-train/train-vs-sentencepiece.js [vocab] [repeats] [MB]
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,17 +17,22 @@ const root = path.resolve(here, '../../..');
 const shared = path.resolve(root, '../shared/data');
 const vocab = Number(process.argv[2] ?? 8000);
 const repeats = Number(process.argv[3] ?? 3);
+const megabytes = Number(process.argv[4] ?? 25);
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-train-'));
 const { shakespeare, cc } = readSharedTexts(shared);
-// Documents for kiln; the same text one line per sentence for SentencePiece (it reads lines).
+// Documents for kiln; the same text, one line per line, for SentencePiece (it reads lines).
+const once: string[] = [];
+for (let i = 0; i < shakespeare.length; i += 4000) once.push(shakespeare.slice(i, i + 4000));
+once.push(...cc);
+const onceBytes = Buffer.byteLength(once.join(''));
+const copies = Math.max(1, Math.ceil((megabytes * 1e6) / onceBytes));
 const docs: string[] = [];
-for (let i = 0; i < shakespeare.length; i += 4000) docs.push(shakespeare.slice(i, i + 4000));
-docs.push(...cc);
+for (let c = 0; c < copies; c++) docs.push(...once);
 mkdirSync(path.join(work, 'in'));
 writeFileSync(path.join(work, 'in', 'docs.jsonl'), docs.map((text, i) => JSON.stringify({ id: `d${i}`, text })).join('\n') + '\n');
 writeFileSync(path.join(work, 'corpus.txt'), docs.join('\n'));
-const bytes = Buffer.byteLength(docs.join(''));
+const bytes = onceBytes * copies;
 
 const spmScript = `
 import sentencepiece as spm, sys
@@ -34,17 +42,21 @@ spm.SentencePieceTrainer.train(input=sys.argv[1], model_prefix=sys.argv[2], mode
 
 const runs: Record<string, TimedRun[]> = { spm: [], kiln: [] };
 const kilnArgs = ['tokenizer', 'train', '--in', path.join(work, 'in'), '--vocab-size', String(vocab), '--out', path.join(work, 'tokenizer.json')];
+const spm = (): number => runs.spm.push(timedProcess('/usr/bin/python3', ['-c', spmScript, path.join(work, 'corpus.txt'), path.join(work, 'spm'), String(vocab)]));
+const kiln = (): number => runs.kiln.push(timedProcess(process.execPath, [path.join(root, 'dist/cli/bin.js'), ...kilnArgs]));
 for (let r = 0; r < repeats; r++) {
-  runs.spm.push(timedProcess('/usr/bin/python3', ['-c', spmScript, path.join(work, 'corpus.txt'), path.join(work, 'spm'), String(vocab)]));
-  runs.kiln.push(timedProcess(process.execPath, [path.join(root, 'dist/cli/bin.js'), ...kilnArgs]));
+  for (const run of r % 2 === 0 ? [spm, kiln] : [kiln, spm]) run();
   process.stderr.write(`run ${r + 1}: sentencepiece ${runs.spm[r].seconds.toFixed(2)} s, kiln ${runs.kiln[r].seconds.toFixed(2)} s\n`);
 }
 const wall = (k: string): number => median(runs[k].map((x) => x.seconds));
 const cpu = (k: string): number => median(runs[k].map((x) => x.cpu));
-console.log(`corpus: ${(bytes / 1e6).toFixed(2)} MB (tiny-shakespeare + ${cc.length} CC docs), vocab ${vocab}, ${os.availableParallelism()} cores, ${repeats} alternated runs, medians (whole process)`);
+console.log(`corpus: ${(bytes / 1e6).toFixed(2)} MB (tiny-shakespeare + ${cc.length} CC docs, ${copies} copies), vocab ${vocab}, ${os.availableParallelism()} cores, ${repeats} alternated runs, medians (whole process)`);
 console.log('| trainer | wall s | CPU s (user+sys) |\n|---|---|---|');
 console.log(`| SentencePiece BPE (python3-sentencepiece, byte_fallback) | ${wall('spm').toFixed(2)} | ${cpu('spm').toFixed(2)} |`);
 console.log(`| kiln tokenizer train (byte-level BPE) | ${wall('kiln').toFixed(2)} | ${cpu('kiln').toFixed(2)} |`);
 const ratios = runs.kiln.map((k, i) => k.seconds / runs.spm[i].seconds);
 console.log(`\nkiln / SentencePiece wall time: ${median(ratios).toFixed(2)} (per-run ${ratios.map((x) => x.toFixed(2)).join(', ')}; target <= 1.5); CPU: ${(cpu('kiln') / cpu('spm')).toFixed(2)}`);
+console.log(`command: node dist/bench/tokenizer-train/train-vs-sentencepiece.js ${process.argv.slice(2).join(' ')}`);
+// Reported as SentencePiece time over kiln time, so > 1 means kiln is faster, like every other row.
+console.log(`RESULT ${JSON.stringify({ bench: 'tokenizer-train', ratio: 1 / median(ratios) })}`);
 rmSync(work, { recursive: true, force: true });

@@ -1,5 +1,7 @@
 /**
- * WARC reading speed, kiln vs warcio.js, same bytes, alternating rounds, medians, ratio.
+ * WARC reading speed, kiln vs warcio.js, same bytes, alternating rounds, medians, ratio; two rows:
+ * raw blocks on both sides (warcio `parseHttp: false`), and HTTP headers parsed on both sides
+ * (warcio `parseHttp: true`; kiln `parseHttpResponse` on every response record's block).
  * Input: the shared WARC files concatenated and repeated up to ~TARGET_MB into a temp dir.
  * `node dist/bench/warc/records.js [targetMB] [rounds]`
  */
@@ -8,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WARCParser } from 'warcio';
-import { readWarcRecords } from '../../crawl/archive/index.js';
+import { parseHttpResponse, readWarcRecords } from '../../crawl/archive/index.js';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -36,34 +38,35 @@ export function makeInput(dataDir: string, targetMb: number, dir: string): strin
   return file;
 }
 
-async function kiln(file: string): Promise<number> {
+async function kiln(file: string, parseHttp: boolean): Promise<number> {
   let n = 0;
-  let bytes = 0;
+  let parsed = 0;
   for await (const r of readWarcRecords(createReadStream(file, { highWaterMark: 1 << 20 }), file)) {
     n++;
-    bytes += r.block?.length ?? 0;
+    if (parseHttp && r.type === 'response' && r.block && parseHttpResponse(r.block)) parsed++;
   }
-  return n + (bytes > 0 ? 0 : 0);
+  return n + (parsed < 0 ? 1 : 0);
 }
 
-async function warcio(file: string): Promise<number> {
+async function warcio(file: string, parseHttp: boolean): Promise<number> {
   let n = 0;
-  for await (const r of new WARCParser(createReadStream(file, { highWaterMark: 1 << 20 }))) {
+  for await (const r of new WARCParser(createReadStream(file, { highWaterMark: 1 << 20 }), { parseHttp })) {
     await r.readFully(false); // the whole content block, as kiln's reader hands it out
     n++;
   }
   return n;
 }
 
-/** Runs both readers `rounds` times, alternating; returns records/s medians and the ratio. */
-export async function measureWarc(file: string, rounds: number): Promise<{ mb: number; records: number; kiln: number; warcio: number; ratio: number }> {
+/** Runs both readers `rounds` times, alternating who starts; returns records/s medians and the ratio. */
+export async function measureWarc(file: string, rounds: number, parseHttp: boolean): Promise<{ mb: number; records: number; kiln: number; warcio: number; ratio: number }> {
   const k: number[] = [];
   const w: number[] = [];
   let records = 0;
+  const readers = [[kiln, k], [warcio, w]] as const;
   for (let i = 0; i < rounds; i++) {
-    for (const [fn, out] of [[kiln, k], [warcio, w]] as const) {
+    for (const [fn, out] of i % 2 === 0 ? readers : [...readers].reverse()) {
       const t0 = process.hrtime.bigint();
-      const n = await fn(file);
+      const n = await fn(file, parseHttp);
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
       if (records && n !== records) throw new Error(`readers disagree: ${n} vs ${records} records`);
       records = n;
@@ -79,7 +82,15 @@ if (isMain) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-warc-'));
   try {
     const file = makeInput(path.resolve(root, '../shared/data'), Number(process.argv[2] ?? 200), dir);
-    console.log(JSON.stringify(await measureWarc(file, Number(process.argv[3] ?? 3))));
+    const rounds = Number(process.argv[3] ?? 3);
+    const raw = await measureWarc(file, rounds, false);
+    const http = await measureWarc(file, rounds, true);
+    console.log(`${raw.mb.toFixed(0)} MB, ${raw.records} records, ${rounds} alternated rounds, medians\n`);
+    console.log('| work | kiln records/s | warcio.js records/s | ratio |\n|---|---|---|---|');
+    console.log(`| raw content blocks (warcio parseHttp: false) | ${raw.kiln.toFixed(0)} | ${raw.warcio.toFixed(0)} | **${raw.ratio.toFixed(2)}x** |`);
+    console.log(`| HTTP headers parsed (warcio parseHttp: true; kiln parseHttpResponse on responses) | ${http.kiln.toFixed(0)} | ${http.warcio.toFixed(0)} | **${http.ratio.toFixed(2)}x** |`);
+    console.log(`\ncommand: node dist/bench/warc/records.js ${process.argv.slice(2).join(' ')}`);
+    console.log(`RESULT ${JSON.stringify({ bench: 'warc', ratio: raw.ratio, parsed: http.ratio })}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
