@@ -146,18 +146,20 @@ test('README.md and pipelines/README.md: every command runs as written, in order
 
   let tsBlocks = 0;
   let failed = false;
+  const noteFailure = (p: Promise<void>): Promise<void> => p.catch((err: unknown) => {
+    failed = true;
+    throw err;
+  });
   for (const doc of DOCS) {
     for (const block of fencedBlocks(path.join(projectRoot, doc))) {
       const where = `${doc}:${block.line}`;
       assert.ok(LANGS.has(block.lang), `${where}: a fence must say what it holds (${[...LANGS].join(', ')}); got "${block.lang}"`);
       if (block.lang === 'sh') {
         for (const cmd of commandLines(block)) {
-          const ok = await t.test(`${doc}:${cmd.line} ${cmd.command}`, (st) => runCommand(st, { ...cmd, file: doc }, cwd, env, site.url, kiln));
-          failed ||= !ok;
+          await t.test(`${doc}:${cmd.line} ${cmd.command}`, (st) => noteFailure(runCommand(st, { ...cmd, file: doc }, cwd, env, site.url, kiln)));
         }
       } else if (block.lang === 'ts') {
-        const ok = await t.test(`${where} TypeScript example`, () => runTypeScript({ ...block, file: doc }, ++tsBlocks, cwd, env, kiln));
-        failed ||= !ok;
+        await t.test(`${where} TypeScript example`, () => noteFailure(runTypeScript({ ...block, file: doc }, ++tsBlocks, cwd, env, kiln)));
       } else if (block.lang === 'yaml') {
         assert.doesNotThrow(() => parseYaml(block.body), `${where}: invalid YAML`);
       }
