@@ -79,6 +79,11 @@ export async function endIfStopped(report: StopReport = {}): Promise<boolean> {
   return true;
 }
 
+/** For a long-running command whose normal end is a stop signal (`kiln schedule`): exit 0, no resume line. */
+export function stopIsNormalEnd(): void {
+  reported = true;
+}
+
 /** For the process's end: a command stopped by a signal that did not report it (it failed while stopping) still exits 130/143 with the resume line. */
 export async function reportUnreportedStop(): Promise<void> {
   if (received && !reported) await endIfStopped();

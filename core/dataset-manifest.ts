@@ -4,6 +4,7 @@ import type { ColumnSpec } from './columns.js';
 import { layout } from './dataset-layout.js';
 import { CorruptPartError } from './errors.js';
 import type { TaskPlan } from './stage.js';
+import { makeDirs } from './make-dirs.js';
 
 /** `_kiln/dataset.json`: everything needed to run, resume or check any task of a dataset. */
 export interface DatasetManifest {
@@ -56,7 +57,7 @@ export async function readManifest(dir: string): Promise<DatasetManifest | undef
 
 /** Writes the manifest atomically (creating `_kiln/`). */
 export async function writeManifest(dir: string, manifest: DatasetManifest): Promise<void> {
-  await fs.mkdir(layout.meta(dir), { recursive: true });
+  await makeDirs(layout.meta(dir));
   await writeFileAtomic(layout.datasetJson(dir), JSON.stringify(manifest, null, 1));
 }
 

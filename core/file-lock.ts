@@ -7,6 +7,7 @@ import path from 'node:path';
 import { KilnError } from './errors.js';
 import type { Logger } from './log.js';
 import { pidAlive } from './process-alive.js';
+import { makeDirs } from './make-dirs.js';
 
 /** What the lock file holds: enough to tell who runs the pipeline and whether it still lives. */
 export interface LockOwner {
@@ -78,7 +79,7 @@ async function readOwner(file: string): Promise<LockOwner | undefined> {
 export async function acquireFileLock(file: string, options: LockOptions = {}): Promise<FileLock> {
   const locked = options.lockedError ?? ((f: string, o: LockOwner) => new LockedError(f, o));
   const owner: LockOwner = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), command: process.argv.slice(1).join(' ') };
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  await makeDirs(path.dirname(file));
   let waited = false;
   for (;;) {
     try {

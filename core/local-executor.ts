@@ -12,6 +12,7 @@ import type { StageDefinition } from './stage.js';
 import { writeStderrLine } from './stderr-status.js';
 import type { WorkerMessage, WorkerRequest } from './task-worker.js';
 import { workerExecArgv } from './worker-exec-argv.js';
+import { makeDirs } from './make-dirs.js';
 
 /** How a task ended. */
 export interface TaskOutcome {
@@ -36,7 +37,7 @@ async function recordFailure(out: string, task: number, error: KilnError, log: L
   // Best effort: on a full disk the marker cannot be written either, and the task's own error
   // is the one to report.
   try {
-    await fs.mkdir(layout.failed(out), { recursive: true });
+    await makeDirs(layout.failed(out));
     await writeFileAtomic(layout.failedMarker(out, task), JSON.stringify({ task, code: error.code, message: error.message, path: error.path, at: new Date().toISOString() }));
   } catch (err) {
     log.warn('failure_marker_not_written', { task, error: describeError(err) });

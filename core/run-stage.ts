@@ -17,6 +17,8 @@ import { planFileTasks } from './plan.js';
 import { Progress } from './progress.js';
 import type { StageDefinition, TaskPlan } from './stage.js';
 import { sumStats } from './stats.js';
+import { makeDirs } from './make-dirs.js';
+import { isTaskWorker } from './task-worker-flag.js';
 
 export interface RunStageOptions {
   /** Input datasets, files, globs or URLs, as the stage understands them. */
@@ -112,7 +114,7 @@ export async function prepareStage<C>(stage: StageDefinition<C>, options: RunSta
     log.info('overwrite', { out, stage: stage.name });
     await clearOutput(out);
   }
-  await fs.mkdir(out, { recursive: true });
+  await makeDirs(out);
   await writeManifest(out, manifest);
   if (excludedColumns) await writeExcludedManifest(out, manifest, excludedColumns);
   return { manifest, fresh: true };
@@ -160,8 +162,11 @@ async function writeExcludedSuccess(out: string, manifest: DatasetManifest, seco
  */
 export async function runStage<C>(stage: StageDefinition<C>, options: RunStageOptions): Promise<StageSummary> {
   const out = await canonicalPath(options.out);
+  // A task worker importing a script that defines and runs its stage in one file: the process
+  // that started the worker runs the stage; here the call only lets the import finish.
+  if (isTaskWorker()) return { stage: stage.name, out, tasks: 0, skipped: true, stopped: false, rows: 0, bytes: 0, stats: {}, seconds: 0, workersStarted: 0 };
   if (options.only) return runStageLocked(stage, options, out);
-  await fs.mkdir(out, { recursive: true });
+  await makeDirs(out);
   const release = await lockDataset(out, { wait: options.wait, signal: options.signal, log: options.log, onWait: options.onWait });
   try {
     return await runStageLocked(stage, options, out);

@@ -8,6 +8,7 @@ import { readInputRows } from './input-files.js';
 import type { Logger } from './log.js';
 import type { StageDefinition, TaskContext } from './stage.js';
 import { TaskWriter } from './task-writer.js';
+import { makeDirs } from './make-dirs.js';
 
 /** Where a map stage is in its task's inputs: file index and rows consumed in it. */
 export interface RowCursor {
@@ -89,7 +90,7 @@ export async function runTask<C>(stage: StageDefinition<C>, manifest: DatasetMan
     stats: writer.stats.toJSON(),
     seconds: (Date.now() - started) / 1000,
   };
-  await fs.mkdir(layout.done(out), { recursive: true });
+  await makeDirs(layout.done(out));
   await writeFileAtomic(layout.doneMarker(out, index), JSON.stringify(done));
   await fs.rm(layout.failedMarker(out, index), { force: true });
   return done;

@@ -7,6 +7,7 @@ import { KilnError } from './errors.js';
 import { loadStage } from './load-stage.js';
 import { createLogger } from './log.js';
 import { runTask } from './run-task.js';
+import { markTaskWorker } from './task-worker-flag.js';
 import type { StageDefinition } from './stage.js';
 
 /** Messages a task worker posts to the main thread. */
@@ -20,6 +21,7 @@ export type WorkerMessage =
 export type WorkerRequest = { type: 'run'; out: string; task: number } | { type: 'abort' } | { type: 'close' };
 
 const port = parentPort!;
+markTaskWorker();
 let abort = new AbortController();
 let stopping = false;
 const stages = new Map<string, Promise<StageDefinition<unknown>>>();

@@ -8,6 +8,7 @@ import { layout, parsePartName, parsePendingName, partName, pendingPartName } fr
 import type { Row } from './document.js';
 import { CorruptPartError, IoError, KilnError } from './errors.js';
 import { Stats } from './stats.js';
+import { makeDirs } from './make-dirs.js';
 
 /** A part encoded elsewhere (an encode worker), committed as is by `commitPart`. */
 export interface EncodedPart {
@@ -81,7 +82,7 @@ export class TaskWriter {
    * chunk on are undone too: they were made just before a main commit that a kill prevented.
    */
   static async open(dir: string, task: number, columns: readonly ColumnSpec[], limits: ChunkLimits = {}, options: { rollbackFrom?: number } = {}): Promise<TaskWriter> {
-    await fs.mkdir(layout.commits(dir), { recursive: true });
+    await makeDirs(layout.commits(dir));
     let commits = await readCommits(dir, task);
     const from = options.rollbackFrom;
     if (from !== undefined) {

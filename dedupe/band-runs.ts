@@ -2,7 +2,7 @@
 // runs on disk. Documents are read in dense order and buffered until the memory budget is
 // reached; then each band's buffer is radix-sorted and written as one run file. A chunk's files
 // are written into a temp directory and renamed into place, so a resume redoes at most one chunk.
-import { promises as fs, mkdirSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic, readJsonIfExists } from '../core/atomic-file.js';
 import type { Logger } from '../core/log.js';
@@ -10,6 +10,8 @@ import { bandKeys, type LshParams } from './lsh.js';
 import { radixSort64 } from './radix-sort.js';
 import { RUN_RECORD_BYTES, RunWriter } from './run-file.js';
 import { SIGNATURE_HEADER_WORDS, scanSignatures, type DocLayout } from './signature-file.js';
+import { makeDirs } from '../core/make-dirs.js';
+import { makeDirsSync } from '../core/make-dirs.js';
 
 /** One chunk of sorted runs: documents [startDoc, endDoc). */
 export interface RunChunk {
@@ -35,7 +37,7 @@ export function docsPerChunk(memoryBytes: number, bandCount: number): number {
 
 /** Lists the complete chunks of a runs directory in order (removing a killed writer's temp dirs). */
 export async function listRunChunks(runsDir: string): Promise<RunChunk[]> {
-  await fs.mkdir(runsDir, { recursive: true });
+  await makeDirs(runsDir);
   const chunks: RunChunk[] = [];
   for (const name of (await fs.readdir(runsDir)).sort()) {
     if (name.startsWith('.tmp-')) {
@@ -79,7 +81,7 @@ export async function buildBandRuns(opts: BandRunOptions): Promise<RunChunk[]> {
   const flushChunk = async (endDoc: number): Promise<void> => {
     const name = `chunk-${String(chunk).padStart(4, '0')}`;
     const tmp = path.join(runsDir, `.tmp-${name}`);
-    mkdirSync(tmp, { recursive: true });
+    makeDirsSync(tmp);
     for (let b = 0; b < bandCount; b++) {
       radixSort64(hi[b], lo[b], ids[b], fill[b]);
       const w = new RunWriter(path.join(tmp, bandFileName(b === nearBands ? 'exact' : b)));

@@ -18,6 +18,7 @@ import type { LshParams } from './lsh.js';
 import { RunReader, mergeRuns } from './run-file.js';
 import { SignatureStore, type DocLayout } from './signature-file.js';
 import { UnionFind, type KeepPolicy } from './union-find.js';
+import { makeDirs } from '../core/make-dirs.js';
 
 /** Flag: an earlier (or, keeping the last, later) document of this run has the same exact hash. */
 export const FLAG_EXACT = 1;
@@ -79,7 +80,7 @@ function checkpointPath(dir: string, step: number): string {
 }
 
 async function loadCheckpoint(dir: string, n: number): Promise<Checkpoint | undefined> {
-  await fs.mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   const names = (await fs.readdir(dir)).filter((f) => /^step-\d+\.bin$/.test(f)).sort();
   const last = names.at(-1);
   if (!last) return undefined;

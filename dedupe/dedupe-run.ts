@@ -32,6 +32,7 @@ import type { LshParams } from './lsh.js';
 import { signatureStage, type SignatureTaskPlan } from './signature-stage.js';
 import { makeLayout, recordWords, signaturePath } from './signature-file.js';
 import { statePaths, type LayoutFile } from './state-files.js';
+import { makeDirs } from '../core/make-dirs.js';
 
 export interface DedupeOptions {
   /** Input datasets, directories, files or globs (Parquet or JSONL with `id` and `text`). */
@@ -104,7 +105,7 @@ export async function runDedupe(opts: DedupeOptions): Promise<DedupeSummary> {
   const out = await canonicalPath(opts.out);
   const log = opts.log ?? createLogger();
   // One writer for the whole run: every phase below (and the stages it runs on `out`) holds it.
-  await fs.mkdir(out, { recursive: true });
+  await makeDirs(out);
   return withDatasetLock(out, { wait: opts.wait, signal: opts.signal, log, onWait: opts.onWait }, () => runDedupeLocked(opts, out, log));
 }
 
@@ -127,7 +128,7 @@ async function runDedupeLocked(opts: DedupeOptions, out: string, log: Logger): P
     return summaryOf(out, { skipped: true, stopped: false, stats: success.stats, extra: success.extra }, started, { index: indexDir ? { dir: indexDir, generations: 0 } : undefined });
   }
   const paths = statePaths(out);
-  await fs.mkdir(paths.dir, { recursive: true });
+  await makeDirs(paths.dir);
   const unlock = indexDir ? await lockIndex(indexDir) : undefined;
   try {
     return await runPhases(opts, { out, log, memory, indexDir, config, lsh, workers, stageOpts, paths, started });

@@ -13,6 +13,7 @@ import { bandFileName } from './band-runs.js';
 import { lockIndex } from './index-lock.js';
 import { generationDir, generationSignaturePath, listPins, type IndexGeneration, type IndexManifest } from './index-store.js';
 import { RunReader, RunWriter, mergeRuns } from './run-file.js';
+import { makeDirs } from '../core/make-dirs.js';
 
 /** An unfinished dedupe run planned against the index: its resume needs the generations as they are. */
 export class IndexPinnedError extends KilnError {
@@ -80,7 +81,7 @@ async function mergeGenerations(dir: string, manifest: IndexManifest, group: Ind
   const name = `gen-${Date.now().toString(36)}-compact-${group.length}`;
   const tmp = path.join(dir, `.tmp-${name}`);
   await fs.rm(tmp, { recursive: true, force: true });
-  await fs.mkdir(tmp, { recursive: true });
+  await makeDirs(tmp);
   const offsets: number[] = [];
   let docs = 0;
   for (const g of group) {

@@ -7,6 +7,7 @@ import { closeSync, openSync, readSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readJsonIfExists, writeFileAtomic } from '../core/atomic-file.js';
 import { ConfigError, CorruptPartError } from '../core/errors.js';
+import { makeDirs } from '../core/make-dirs.js';
 
 /** One run's contribution to the index. */
 export interface IndexGeneration {
@@ -71,7 +72,7 @@ export async function readIndex(indexDir: string, params: IndexParams): Promise<
  * resumed run that already added its generation does not add it twice.
  */
 export async function addGeneration(indexDir: string, params: IndexParams, gen: Omit<IndexGeneration, 'docs' | 'addedAt'>, build: (dir: string) => Promise<number>): Promise<IndexGeneration> {
-  await fs.mkdir(indexDir, { recursive: true });
+  await makeDirs(indexDir);
   const manifest = await readIndex(indexDir, params);
   // A generation already merged into a compacted one counts as added.
   const listed = manifest.generations.find((g) => g.name === gen.name || g.merged?.includes(gen.name));
@@ -83,7 +84,7 @@ export async function addGeneration(indexDir: string, params: IndexParams, gen: 
   else {
     const tmp = path.join(indexDir, `.tmp-${gen.name}`);
     await fs.rm(tmp, { recursive: true, force: true });
-    await fs.mkdir(tmp, { recursive: true });
+    await makeDirs(tmp);
     docs = await build(tmp);
     await writeFileAtomic(path.join(tmp, 'generation.json'), JSON.stringify({ ...gen, docs }));
     await fs.rm(final, { recursive: true, force: true });
@@ -109,7 +110,7 @@ function pinPath(indexDir: string, generation: string): string {
 
 /** Records that the run adding `generation` into `out` is under way. */
 export async function pinIndex(indexDir: string, pin: IndexPin): Promise<void> {
-  await fs.mkdir(path.join(indexDir, 'pins'), { recursive: true });
+  await makeDirs(path.join(indexDir, 'pins'));
   await writeFileAtomic(pinPath(indexDir, pin.generation), JSON.stringify(pin));
 }
 

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { StageReport } from './stage-report.js';
+import { makeDirs } from '../core/make-dirs.js';
 
 /** One line of `workdir/_pipeline/runs.jsonl`: a finished (or failed, or submitted) pipeline run. */
 export interface RunRecord {
@@ -21,7 +22,7 @@ export function runLogPath(metaDir: string): string {
 
 /** Appends one run record (one line, one write call, so concurrent appends never interleave). */
 export async function appendRunRecord(metaDir: string, record: RunRecord): Promise<void> {
-  await fs.mkdir(metaDir, { recursive: true });
+  await makeDirs(metaDir);
   await fs.appendFile(runLogPath(metaDir), JSON.stringify(record) + '\n');
 }
 

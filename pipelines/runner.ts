@@ -14,6 +14,7 @@ import { describePlan, pipelineMetaDir, planPipeline, type PipelinePlan } from '
 import { appendRunRecord, type RunRecord } from './run-log.js';
 import { builtinRegistry } from './stage-registry.js';
 import type { StageReport } from './stage-report.js';
+import { makeDirs } from '../core/make-dirs.js';
 
 /** Options of runPipeline (the flags of `kiln run`). */
 export interface RunPipelineOptions {
@@ -54,7 +55,7 @@ export interface PipelineRunResult {
  */
 async function startGeneration(plan: PipelinePlan, log: Logger): Promise<void> {
   const dir = path.join(generationsDir(plan.pipeline.workdir), plan.generation!);
-  await fs.mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   await writeFileAtomic(path.join(dir, 'generation.json'), JSON.stringify({ generation: plan.generation, started: new Date().toISOString() }));
   for (const s of plan.stages) {
     if (s.persistent && isComposite(s.stage) && s.stage.reopen) {

@@ -1,10 +1,11 @@
 // The scatter pass's on-disk buckets. Each (split, bucket) file holds documents as
 // [u32 token count][tokens in the bucket dtype], little-endian, in input order; the pack pass
 // reads a few whole buckets at a time, so its memory is bounded by the bucket size.
-import { closeSync, mkdirSync, openSync, readSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { CorruptPartError, IoError } from '../core/errors.js';
 import type { SplitName } from '../core/shard-index.js';
+import { makeDirsSync } from '../core/make-dirs.js';
 
 const MiB = 1024 * 1024;
 
@@ -24,7 +25,7 @@ export class BucketWriter {
     readonly buckets: number,
     private readonly tokenBytes: 2 | 4,
   ) {
-    mkdirSync(dir, { recursive: true });
+    makeDirsSync(dir);
     // Memory bound of the scatter: 2 splits x buckets buffers, together at most ~64 MiB.
     this.bufferBytes = Math.max(64 * 1024, Math.min(MiB, Math.floor((64 * MiB) / (2 * buckets))));
   }

@@ -2,7 +2,7 @@
 // generation: it ingests the input files no earlier generation took, scatters their documents
 // into bucket files (pass 1), packs each bucket group into shards (pass 2) and then publishes a
 // new index.json atomically. Readers holding the old index keep working: no file it names changes.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { ConfigChangedError, ConfigError, UsageError } from '../core/errors.js';
@@ -18,6 +18,7 @@ import { readShardIndexFile, writeShardIndexFile } from './shard-index-file.js';
 import { exportTokenStream } from './token-stream-export.js';
 import { checkSettings, settingsHash, shardSettings } from './shard-settings.js';
 import { commonTokenizer } from './tokenizer-info.js';
+import { makeDirsSync } from '../core/make-dirs.js';
 
 const SPLITS: SplitName[] = ['train', 'val'];
 /** Most bucket files per split: keeps open descriptors and scatter buffers bounded. */
@@ -126,7 +127,7 @@ export async function runShard(input: ShardConfigInput, options: RunShardOptions
   const config = parseConfig(input);
   const log = options.log ?? createLogger({ stage: 'shard' });
   const out = path.resolve(config.out);
-  mkdirSync(out, { recursive: true });
+  makeDirsSync(out);
   let prev = readShardIndexFile(out);
   const settings = shardSettings(config);
   const configHash = settingsHash(settings);
@@ -218,7 +219,7 @@ export async function runShard(input: ShardConfigInput, options: RunShardOptions
     log.warn('shard_plan_changed', { generation, action: 'restarting this unpublished generation' });
     rmSync(genDir, { recursive: true, force: true });
   }
-  mkdirSync(genDir, { recursive: true });
+  makeDirsSync(genDir);
   if (!existsSync(planFile)) await writeFileAtomic(planFile, planText);
 
   const bucketDir = path.join(genDir, 'buckets');

@@ -1,13 +1,14 @@
 // The tokenizer a tokens dataset was made with, stored beside it so `shard` and `train` know the
 // vocab size, the EOS id and the hash without loading the tokenizer (DESIGN: shard index keeps
 // tokenizer name + hash).
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readJsonIfExists, writeFileAtomic } from '../core/atomic-file.js';
 import { layout } from '../core/dataset-layout.js';
 import { ConfigChangedError, CorruptInputError } from '../core/errors.js';
 import type { TokenizerInfo } from './tokenizer.js';
+import { makeDirs } from '../core/make-dirs.js';
 
 const STAGE_DIR = 'tokenize';
 
@@ -33,7 +34,7 @@ export async function recordTokenizer(dataset: string, info: TokenizerInfo, sour
     }
     return;
   }
-  await mkdir(layout.stageState(dataset, STAGE_DIR), { recursive: true });
+  await makeDirs(layout.stageState(dataset, STAGE_DIR));
   if (existsSync(source) && statSync(source).isFile() && source.endsWith('.json')) {
     await copyFile(source, tokenizerCopyPath(dataset));
   }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { KilnError } from '../core/errors.js';
 import type { ModelConfig } from './model/config.js';
+import { makeDirs } from '../core/make-dirs.js';
 
 /** A checkpoint directory is missing a file, fails its checksum, or was written by something else. */
 export class CheckpointError extends KilnError {
@@ -104,7 +105,7 @@ export async function saveCheckpoint(
   keep: number,
 ): Promise<string> {
   const root = checkpointsDir(out);
-  await fs.mkdir(root, { recursive: true });
+  await makeDirs(root);
   const final = path.join(root, stepDirName(meta.step));
   const tmp = path.join(root, `.tmp-${stepDirName(meta.step)}-${process.pid}`);
   await fs.rm(tmp, { recursive: true, force: true });

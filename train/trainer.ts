@@ -24,6 +24,7 @@ import { writeReport } from './report.js';
 import { runIdentity } from './run-identity.js';
 import { generate } from './sample.js';
 import { checkpointTensors, modelFromCheckpoint, restoreTensors } from './weights.js';
+import { makeDirs } from '../core/make-dirs.js';
 
 /** What `kiln train --json` prints. */
 export interface TrainSummary {
@@ -215,7 +216,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
     await stream.source.close();
     throw err;
   }
-  await fs.mkdir(out, { recursive: true });
+  await makeDirs(out);
   if (ck === undefined && hasStepDirs) await fs.rm(checkpointsDir(out), { recursive: true, force: true });
   const tokenizer = options.tokenizer ?? stream.source.tokenizer ?? null;
   const model: CausalLM = createModel(modelConfig, seed);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { stopSignal } from '../stop-signal.js';
+import { stopIsNormalEnd, stopSignal } from '../stop-signal.js';
 
 /** `kiln schedule PIPELINE.yaml [--cron EXPR]`: a long-running scheduler. */
 export function register(program: Command): void {
@@ -16,5 +16,7 @@ export function register(program: Command): void {
     .action(async (file: string, flags: { cron?: string }) => {
       const { schedulePipeline } = await import('../../pipelines/scheduler.js');
       await schedulePipeline(file, { cron: flags.cron, signal: stopSignal() });
+      // A scheduler is stopped by a signal when its service ends; a run it interrupted resumes at its next start.
+      stopIsNormalEnd();
     });
 }

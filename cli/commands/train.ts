@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { KilnError, UsageError, describeError } from '../../core/errors.js';
@@ -140,7 +141,14 @@ export function register(program: Command): void {
         import('../../core/input-files.js'),
       ]);
       const signal = stopSignal();
-      const summary = await withDatasetLock(await canonicalPath(flags.out), { wait: flags.wait, signal, onWait: onOutputWait(flags.out) }, () => train(config, { signal }));
+      const out = await canonicalPath(flags.out);
+      const outExisted = await fs.stat(out).then(() => true, () => false);
+      const summary = await withDatasetLock(out, { wait: flags.wait, signal, onWait: onOutputWait(flags.out) }, () => train(config, { signal })).catch(async (err: unknown) => {
+        // The lock is taken before train checks --model and --data: a refused run leaves no
+        // --out behind when it made one that holds nothing but the lock's folder.
+        if (!outExisted) await removeIfOnlyLock(out);
+        throw err;
+      });
       if (await endIfStopped({ committed: summary.checkpoint ? `checkpoint ${summary.checkpoint}` : 'no checkpoint yet', resumeArgs: ['--resume'] })) {
         if (flags.json) printJson(summary);
         return;
@@ -150,4 +158,12 @@ export function register(program: Command): void {
       printHuman(summary, sampleText);
       if (summary.skipped) process.stderr.write(`kiln: ${path.resolve(flags.out)} is up to date (finished at step ${summary.steps}); --overwrite trains it again\n`);
     });
+}
+
+/** Removes `out` when all it holds is an empty `_kiln` folder (the released lock's). */
+async function removeIfOnlyLock(out: string): Promise<void> {
+  const top = await fs.readdir(out).catch(() => undefined);
+  if (!top || top.some((n) => n !== '_kiln')) return;
+  const meta = await fs.readdir(path.join(out, '_kiln')).catch(() => undefined);
+  if (meta && meta.length === 0) await fs.rm(out, { recursive: true, force: true });
 }

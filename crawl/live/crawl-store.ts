@@ -14,6 +14,7 @@
 // before), so a SIGKILL refetches only what was not committed, and nothing is written twice.
 import { promises as fs } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { makeDirs } from '../../core/make-dirs.js';
 
 /** Validators and version of the last committed copy of a page. */
 export interface PageState {
@@ -67,7 +68,7 @@ export class CrawlStore {
 
   /** Opens (creating) the store in `dir`. */
   static async open(dir: string): Promise<CrawlStore> {
-    await fs.mkdir(dir, { recursive: true });
+    await makeDirs(dir);
     const root = open({ path: dir, maxDbs: 4, compression: false });
     const urls = root.openDB<UrlRecord, string>({ name: 'urls' });
     const queue = root.openDB<string, number>({ name: 'queue', keyEncoding: 'uint32' });

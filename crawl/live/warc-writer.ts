@@ -5,6 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { WARCRecord, WARCSerializer } from 'warcio';
+import { makeDirs } from '../../core/make-dirs.js';
 
 const TMP_SUFFIX = '.warc.gz.tmp';
 
@@ -32,7 +33,7 @@ export class WarcWriter {
 
   /** Opens the WARC folder, deleting files left unfinished by a killed run. */
   static async open(dir: string, software: string): Promise<WarcWriter> {
-    await fs.mkdir(dir, { recursive: true });
+    await makeDirs(dir);
     for (const name of await fs.readdir(dir)) if (name.endsWith(TMP_SUFFIX)) await fs.rm(path.join(dir, name), { force: true });
     return new WarcWriter(dir, software);
   }

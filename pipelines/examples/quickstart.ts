@@ -11,6 +11,7 @@ import { builtinRegistry } from '../stage-registry.js';
 import { docsOutCell, type StageReport } from '../stage-report.js';
 import { readMetrics, writeReport, type ReportTable } from '../../train/index.js';
 import { startDemoSite, type DemoSite } from './demo-site.js';
+import { makeDirs } from '../../core/make-dirs.js';
 
 /** The pipeline file the quickstart runs (in the source tree: it ships beside the code). */
 export const QUICKSTART_YAML = fileURLToPath(new URL('../../../pipelines/examples/quickstart.yaml', import.meta.url));
@@ -82,7 +83,7 @@ async function writeQuickstartReport(dir: string, reports: StageReport[]): Promi
 export async function runQuickstart(options: QuickstartOptions): Promise<QuickstartResult> {
   const started = Date.now();
   const dir = path.resolve(options.dir);
-  await fs.mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   const { site, changedPort } = await serve(dir);
   try {
     const doc = parse(await fs.readFile(QUICKSTART_YAML, 'utf8')) as { workdir: string; stages: Record<string, Record<string, unknown> | null> };

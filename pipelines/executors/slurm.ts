@@ -9,6 +9,7 @@ import type { StageReport, TaskFailure } from '../stage-report.js';
 import { stagesToRun, type Executor } from './executor.js';
 import { shellCommand, ShellRaw } from './shell-quote.js';
 import { jobsInQueue, parseSbatchId, showJob, slurmCommand, type SlurmJobRecord } from './slurm-jobs.js';
+import { makeDirs } from '../../core/make-dirs.js';
 
 /** A stage's Slurm jobs: plan (only with --overwrite), the task array, finalize (SUCCESS.json). */
 interface StageJobs {
@@ -84,7 +85,7 @@ export const runSlurm: Executor = async (plan, options) => {
   const logDir = path.join(runDir, 'logs');
   // sbatch expands %-patterns in --output: a literal % in the workdir must be doubled.
   const logPattern = (name: string): string => `--output=${logDir.replace(/%/g, '%%')}${path.sep}${name}`;
-  await fs.mkdir(logDir, { recursive: true });
+  await makeDirs(logDir);
   const run = stagesToRun(plan);
   const reports: StageReport[] = [];
   const submitted: StageJobs[] = [];

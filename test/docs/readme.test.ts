@@ -73,7 +73,7 @@ function option(command: string, flag: string): string | undefined {
 /** Why a Slurm command cannot run here, or undefined when it must. */
 function slurmSkip(command: string, cwd: string): string | undefined {
   const file = /^kiln (?:run|status|schedule) (\S+)/.exec(command)?.[1];
-  const yaml = file && existsSync(path.join(cwd, file)) ? readFileSync(path.join(cwd, file), 'utf8') : '';
+  const yaml = file && /\.ya?ml$/.test(file) && existsSync(path.join(cwd, file)) ? readFileSync(path.join(cwd, file), 'utf8') : '';
   const slurm = /--executor slurm/.test(command) || /^executor:\s*slurm/m.test(yaml);
   if (!slurm || !/^kiln run /.test(command) || SLURM_REQUIRED) return undefined;
   return 'a Slurm example: runs when KILN_TEST_SLURM=1 or CI=true (start a one-node cluster with: bash .ci/slurm.sh start)';
