@@ -90,6 +90,15 @@ export async function runTask<C>(stage: StageDefinition<C>, manifest: DatasetMan
     stats: writer.stats.toJSON(),
     seconds: (Date.now() - started) / 1000,
   };
+  if (excludedColumns) {
+    // The excluded side dataset is a kiln dataset of its own: its task is done with the main one
+    // (written first, so a kill between the two markers only repeats this step).
+    const side = layout.excluded(out);
+    const sideCommits = await readCommits(side, index);
+    const sideDone: DoneMarker = { ...done, rows: sideCommits.reduce((s, c) => s + c.rows, 0), bytes: sideCommits.reduce((s, c) => s + c.bytes, 0), chunks: sideCommits.length, stats: {} };
+    await makeDirs(layout.done(side));
+    await writeFileAtomic(layout.doneMarker(side, index), JSON.stringify(sideDone));
+  }
   await makeDirs(layout.done(out));
   await writeFileAtomic(layout.doneMarker(out, index), JSON.stringify(done));
   await fs.rm(layout.failedMarker(out, index), { force: true });

@@ -45,7 +45,10 @@ export interface PipelineStatus {
 /** Per stage: done / pending / failed tasks, rows, bytes and last run, read from disk only. */
 export async function pipelineStatus(file: string, registry?: RegistrySource): Promise<PipelineStatus> {
   const pipeline = await loadPipeline(file, registry ?? builtinRegistry);
-  const plan = await planPipeline(pipeline);
+  // An incremental pipeline's status is that of its latest generation, not of the next one a run
+  // would start (whose stages are all still pending).
+  const generations = pipeline.incremental ? await listGenerations(pipeline.workdir) : undefined;
+  const plan = await planPipeline(pipeline, { generation: generations?.at(-1) });
   const runs = await readRunRecords(pipelineMetaDir(pipeline.workdir));
   const last = runs.at(-1);
   const stages: PipelineStageStatus[] = [];
@@ -76,7 +79,7 @@ export async function pipelineStatus(file: string, registry?: RegistrySource): P
     workdir: pipeline.workdir,
     executor: pipeline.executor,
     generation: plan.generation,
-    generations: pipeline.incremental ? await listGenerations(pipeline.workdir) : undefined,
+    generations,
     running: await readJsonIfExists<LockOwner>(lockPath(pipeline)).catch(() => undefined),
     lastRun: last && { started: last.started, finished: last.finished, status: last.status, error: last.error, generation: last.generation, executor: last.executor },
     stages,
