@@ -91,7 +91,9 @@ async function checkTokenizer(abs: string, out: string): Promise<string> {
 }
 
 interface PipelineStatus {
-  stages: { key: string; out: string; condition: string }[];
+  workdir: string;
+  generations?: string[];
+  stages: { key: string; stage: string; out: string; condition: string }[];
 }
 
 /** A pipeline file: every stage done (`kiln status FILE`), each stage's output checked as above. */
@@ -101,7 +103,10 @@ export async function checkPipeline(cwd: string, file: string, kiln: KilnJson): 
   const found: string[] = [];
   for (const stage of status.stages) {
     assert.equal(stage.condition, 'done', `kiln status ${file}: stage ${stage.key} is ${stage.condition}`);
-    found.push(await checkOutput(cwd, path.relative(cwd, stage.out), kiln));
+    // In an incremental pipeline shard appends to the shards in <workdir>/state/shards; the
+    // generation's own shard output only records that run.
+    const out = status.generations && stage.stage === 'shard' ? path.join(status.workdir, 'state/shards') : stage.out;
+    found.push(await checkOutput(cwd, path.relative(cwd, out), kiln));
   }
   return found;
 }
