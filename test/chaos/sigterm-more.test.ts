@@ -91,7 +91,7 @@ test('archive crawl: SIGTERM after the first commit stops with 143, no temp file
     const files: string[] = [];
     for (let f = 0; f < 8; f++) {
       files.push(path.join(dir, `in-${f}.warc.gz`));
-      await fs.writeFile(files[f]!, warcFile(f + 1, 250));
+      await fs.writeFile(files[f]!, warcFile(f + 1, 120));
     }
     const args = (out: string) => [kilnBin, 'crawl', '--warc', ...files, '--out', out, '--no-filter'];
     const view = async (out: string): Promise<string[]> => {
@@ -102,7 +102,7 @@ test('archive crawl: SIGTERM after the first commit stops with 143, no temp file
     const ref = await runNode(args(path.join(dir, 'reference')));
     assert.equal(ref.code, 0, ref.stderr);
     const want = await view(path.join(dir, 'reference'));
-    assert.equal(want.length, 8 * 250, 'every record is a document');
+    assert.equal(want.length, 8 * 120, 'every record is a document');
     const out = path.join(dir, 'out');
     await stopAfterCommit({ args: args(out), out, underway: () => hasJson(path.join(out, COMMITS)), unfinished: out });
     const rerun = await runNode(args(out));
@@ -126,7 +126,7 @@ test('train: SIGTERM after the first checkpoint stops with 143; the printed resu
     await fs.writeFile(path.join(dir, 'tokens', 'part-00000.parquet'), encodeParquet([{ name: 'id', type: 'string' }, { name: 'tokens', type: 'int32[]' }], rows));
     await runShard({ inputs: [path.join(dir, 'tokens')], out: path.join(dir, 'shards'), seqLen: 16, eosId: 31, vocabSize: 32, valFraction: 0.1, seed: 3 }, { log: undefined });
     await fs.writeFile(path.join(dir, 'tiny.json'), JSON.stringify({ arch: 'gpt', dModel: 32, nLayer: 1, nHead: 2 }));
-    const STEPS = 150;
+    const STEPS = 100;
     // Relative paths from the run's folder, as a user types them; the resume line repeats them.
     const args = (out: string) => [kilnBin, 'train', '--data', 'shards', '--out', out, '--steps', String(STEPS), '--batch-size', '8', '--lr', '3e-3', '--warmup-steps', '5', '--backend', 'wasm', '--model', 'tiny.json', '--eval-every', '0', '--checkpoint-every', '10'];
     const ref = await runNode(args('reference'), {}, undefined, dir);
