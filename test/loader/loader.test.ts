@@ -125,6 +125,28 @@ test('loading over HTTP with range requests equals loading the local files', asy
   }
 });
 
+test('a server that ignores Range: whole-file GETs, one per shard, same batches and exact resume as local files', async () => {
+  const server = await serveDir(out, { ignoreRange: true });
+  try {
+    const opts = { batchSize: 6, seed: 3, rank: 1, worldSize: 2 };
+    const local = await drain({ index: out, ...opts });
+    const remote = await drain({ index: `${server.url}/`, ...opts });
+    assert.ok(remote.rows.length > 0);
+    assert.deepEqual(remote.sizes, local.sizes, 'batch for batch');
+    assert.deepEqual(remote.rows, local.rows);
+    assert.equal(server.rangeRequests, 0);
+    // Each shard is streamed once per loader, not once per record batch.
+    for (const shard of index.splits.train.shards) assert.equal(server.requestsByPath.get(`/${shard.file}`), 1, shard.file);
+    const cut = Math.floor(local.sizes.length / 2);
+    const first = await drain({ index: `${server.url}/index.json`, ...opts }, cut);
+    const rest = await drain({ index: `${server.url}/index.json`, ...opts, state: first.loader.state() });
+    assert.deepEqual([...first.rows, ...rest.rows], local.rows);
+    await Promise.all([local, remote, first, rest].map((r) => r.loader.close()));
+  } finally {
+    await server.close();
+  }
+});
+
 test('a corrupt or truncated shard fails next() with the file named', async () => {
   const root = tempDir('loader-corrupt');
   const dir = path.join(root, 'out');
