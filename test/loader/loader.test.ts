@@ -125,6 +125,29 @@ test('loading over HTTP with range requests equals loading the local files', asy
   }
 });
 
+test('release() hands batch memory back: later batches are unchanged, a released batch is detached', async () => {
+  const opts = { index: out, batchSize: 9, seed: 6 };
+  const plain = await drain(opts);
+  const loader = await createLoader(opts);
+  const rows: string[] = [];
+  const held: Array<{ batch: Batch; rows: string[] }> = [];
+  for (let n = 0, b = await loader.next(); b; n++, b = await loader.next()) {
+    rows.push(...rowsOf(b));
+    // Keep every third batch (as a consumer still using it would); release the others.
+    if (n % 3 === 0) held.push({ batch: b, rows: rowsOf(b) });
+    else loader.release(b);
+  }
+  assert.deepEqual(rows, plain.rows);
+  assert.ok(held.length > 3);
+  // Batches never released still hold their rows: recycling reuses released buffers only.
+  for (const h of held) assert.deepEqual(rowsOf(h.batch), h.rows);
+  const last = held[held.length - 1].batch;
+  loader.release(last);
+  assert.equal(last.tokens.length, 0);
+  assert.throws(() => loader.release(last), { code: 'KILN_USAGE' });
+  await Promise.all([loader.close(), plain.loader.close()]);
+});
+
 test('a server that ignores Range: whole-file GETs, one per shard, same batches and exact resume as local files', async () => {
   const server = await serveDir(out, { ignoreRange: true });
   try {

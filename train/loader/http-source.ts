@@ -109,15 +109,18 @@ export class HttpSource implements ByteSource {
     throw new IoError(`GET ${this.location}: cannot learn its size (HTTP ${r.status}, Content-Range "${r.contentRange}")`, { path: this.location });
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
+  async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     const r = await this.ranged({ offset, length });
-    if ('spooled' in r) return r.spooled.read(offset, length);
+    if ('spooled' in r) return r.spooled.read(offset, length, into);
     if (r.status === 404) throw this.missing();
     if (r.status !== 206) throw new IoError(`GET ${this.location} bytes ${offset}-${offset + length - 1}: HTTP ${r.status}`, { path: this.location });
     if (r.body.length < length) {
       throw new CorruptPartError(`shard ${this.location} is truncated: wanted bytes ${offset}-${offset + length}, got ${r.body.length}`, { path: this.location });
     }
-    return r.body.length === length ? r.body : r.body.slice(0, length);
+    const bytes = r.body.subarray(0, length);
+    if (!into) return bytes;
+    into.set(bytes);
+    return into.subarray(0, length);
   }
 
   async close(): Promise<void> {

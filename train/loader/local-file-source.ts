@@ -63,9 +63,8 @@ export class LocalFileSource implements ByteSource {
     return (await (await this.open()).stat()).size;
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    // A fresh buffer per read: it is transferred to the consumer side, never reused.
-    const out = new Uint8Array(length);
+  async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
+    const out = into ? into.subarray(0, length) : new Uint8Array(length);
     let got = 0;
     if (length <= SYNC_READ_BYTES) {
       const fd = this.openSync();
