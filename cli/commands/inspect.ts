@@ -18,7 +18,8 @@ export function register(program: Command): void {
         if (opts.json) return printJson(shards);
         const t = shards.tokenizer ? `${shards.tokenizer.name} (${shards.tokenizer.hash})` : 'none';
         process.stdout.write(`shards ${shards.dir}   layout ${shards.layout}   generations ${shards.generations}\nseq_len ${shards.seq_len}   dtype ${shards.dtype}   vocab ${shards.vocab_size}   eos ${shards.eos_id}   tokenizer ${t}\n\n`);
-        printTable(['split', 'shards', 'sequences', 'tokens', 'documents', 'bytes'], (['train', 'val'] as const).map((k) => { const x = shards.splits[k]; return [k, x.shards, x.sequences, x.tokens, x.documents, formatBytes(x.bytes)]; }));
+        const rows = (['train', 'val'] as const).map((k) => [k, shards.splits[k].shards, shards.splits[k].sequences, shards.splits[k].tokens, shards.splits[k].documents, formatBytes(shards.splits[k].bytes)]);
+        printTable(['split', 'shards', 'sequences', 'tokens', 'documents', 'bytes'], rows);
         return;
       }
       const report = await inspectDataset(paths, samples);
