@@ -1,12 +1,12 @@
 // loadTokenizer: one entry point for built-in names, tokenizer.json files and .tiktoken files.
-import { existsSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import { BUILTIN_NAMES, builtinSetup, isBuiltin, loadBuiltin } from './builtin.js';
+import { builtinSetup, isBuiltin, loadBuiltin } from './builtin.js';
 import { gpt2PieceEnd } from './gpt2-pretokenizer.js';
 import { loadHfTokenizer } from './hf-tokenizer.js';
 import { ranksTokenizer, readTiktokenFile } from './rank-table.js';
 import type { Tokenizer } from './tokenizer.js';
+import { tokenizerFileOf, unknownTokenizerReason } from './tokenizer-source.js';
 
 /**
  * Loads a tokenizer: a built-in name (gpt2, r50k_base, cl100k_base, o200k_base), a
@@ -14,11 +14,8 @@ import type { Tokenizer } from './tokenizer.js';
  */
 export function loadTokenizer(nameOrPath: string): Tokenizer {
   if (isBuiltin(nameOrPath)) return loadBuiltin(nameOrPath);
-  let path = nameOrPath;
-  if (existsSync(path) && statSync(path).isDirectory()) path = join(path, 'tokenizer.json');
-  if (!existsSync(path)) {
-    throw new ConfigError(`unknown tokenizer "${nameOrPath}": not one of ${BUILTIN_NAMES.join(', ')} and no such file`, { key: 'tokenizer' });
-  }
+  const path = tokenizerFileOf(nameOrPath);
+  if (path === undefined) throw new ConfigError(unknownTokenizerReason(nameOrPath)!, { key: 'tokenizer' });
   if (path.endsWith('.tiktoken')) return loadTiktoken(path);
   return loadHfTokenizer(path);
 }
