@@ -2,7 +2,8 @@
 // the file it came in: builtin `gpt2`, GPT-2's tokenizer.json and r50k_base.tiktoken are one
 // tokenizer written three ways, and datasets made with any of them may be mixed, sampled and
 // trained on together. Two tokenizers with the same identity give the same ids for ordinary text.
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { endianness } from 'node:os';
 import { canonicalJson } from '../core/config-hash.js';
 
 // Bumped when the canonical form changes, so old and new hashes never collide by accident.
@@ -23,20 +24,21 @@ export interface ByteBpeIdentity {
 /** The identity hash (sha256 hex) of a byte-level BPE. */
 export function byteBpeIdentity(t: ByteBpeIdentity): string {
   const h = createHash('sha256').update(`${VERSION}\nbyte-bpe\npretokenizer ${t.pretokenizer}\n`);
-  // One update per chunk of tokens, not per token: 200k calls into native code cost ~50 ms.
-  let chunk = '';
+  // Three bulk updates (ids with lengths, all token bytes, merge order) rather than one per
+  // token: every encode worker computes this when it loads the tokenizer.
+  const present: string[] = [];
+  const idLengths: number[] = [];
   t.tokens.forEach((key, id) => {
     if (key === undefined) return;
-    chunk += `${id} ${Buffer.from(key, 'latin1').toString('hex')}\n`;
-    if (chunk.length > 1 << 16) chunk = flush(h, chunk);
+    present.push(key);
+    idLengths.push(id, key.length);
   });
-  chunk = flush(h, chunk) + 'merges';
-  for (const id of t.mergeOrder) {
-    chunk += ` ${id}`;
-    if (chunk.length > 1 << 16) chunk = flush(h, chunk);
-  }
-  flush(h, chunk + '\n');
-  for (const [text, id] of [...t.specials].sort((a, b) => a[1] - b[1])) h.update(`special ${id} ${JSON.stringify(text)}\n`);
+  h.update(littleEndian(idLengths));
+  h.update(present.join(''), 'latin1');
+  h.update('\nmerges\n');
+  h.update(littleEndian(t.mergeOrder));
+  // Special tokens are text, hashed as UTF-8.
+  for (const [text, id] of [...t.specials].sort((a, b) => a[1] - b[1])) h.update(`special ${id} ${JSON.stringify(text)}\n`, 'utf8');
   return h.digest('hex');
 }
 
@@ -59,7 +61,8 @@ export function tokenizerJsonIdentity(json: { normalizer?: unknown; pre_tokenize
   return createHash('sha256').update(`${VERSION}\ntokenizer.json\n`).update(canonical).digest('hex');
 }
 
-function flush(h: Hash, chunk: string): string {
-  h.update(chunk);
-  return '';
+/** `values` as uint32 little-endian bytes, so the hash is the same on big-endian machines. */
+function littleEndian(values: Iterable<number>): Buffer {
+  const bytes = Buffer.from(Uint32Array.from(values).buffer);
+  return endianness() === 'BE' ? bytes.swap32() : bytes;
 }
