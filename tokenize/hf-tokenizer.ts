@@ -136,7 +136,9 @@ function byteLevelSpec(json: TokenizerJson, vocab: [string, number][]): ByteBpeS
 
 /**
  * The identity of a GPT-2-shaped file: the same form as for tiktoken ranks (see
- * tokenizer-identity.ts), so a file holding GPT-2's vocabulary hashes as builtin `gpt2`.
+ * tokenizer-identity.ts), so a file holding GPT-2's vocabulary hashes as builtin `gpt2`. The
+ * whole-token shortcut (tiktoken's, HF's ignore_merges) is left out: where every token is built
+ * by the merges, as in GPT-2 (test/tokenize/*-reference.test.ts), it changes no id.
  */
 function byteLevelIdentity(spec: ByteBpeSpec, json: TokenizerJson, vocab: [string, number][]): string {
   const specials = spec.specialTokens ?? new Map<string, number>();
