@@ -1,5 +1,5 @@
 // Parquet parts are written with apache-arrow (columns built by hand into typed buffers) and
-// parquet-wasm (ZSTD). Measured in ../shared/notes/deps.md: parquet-wasm + ZSTD was the fastest
+// parquet-wasm (ZSTD). Measured in docs/dependencies.md: parquet-wasm + ZSTD was the fastest
 // writer from JS objects (3.8 s / 112 MB, 7x parquetjs-lite, 8x DuckDB's appender) and its files
 // are read by DuckDB, pyarrow and hyparquet.
 import { createRequire } from 'node:module';

@@ -3,7 +3,7 @@
 //
 // Why LMDB (lmdb@3.5.6) and not SQLite: lmdb ships a prebuilt binary and installs offline in
 // 3.6 s here, while better-sqlite3@12 has no usable prebuilt on this network and compiles with
-// node-gyp for 106 s on every fresh install (../shared/notes/deps.md §7). LMDB also fits the
+// node-gyp for 106 s on every fresh install (docs/dependencies.md). LMDB also fits the
 // access pattern: sync point reads of the seen-set on every discovered link (memory-mapped, no
 // I/O), writes batched off-thread, and crash safety with fsync'd commits.
 //
