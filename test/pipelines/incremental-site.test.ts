@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { startDemoSite } from '../../pipelines/examples/demo-site.js';
 import { listGenerations } from '../../pipelines/generations.js';
+import { pipelineStatus } from '../../pipelines/pipeline-status.js';
 import { runPipeline } from '../../pipelines/runner.js';
 import { builtinRegistry } from '../../pipelines/stage-registry.js';
 import { readSorted, tempDir, writePipeline } from './toy-pipeline.js';
@@ -70,6 +71,10 @@ stages:
       assert.ok(d.docsOut > 0 && d.bytes > 0);
       assert.equal(d.bytes, success.bytes);
     }
+    // `kiln status` of the pipeline: the latest generation's dedupe, with its bytes.
+    const status = await pipelineStatus(file, registry);
+    const dedupeStatus = status.stages.find((x) => x.key === 'dedupe')!;
+    assert.equal(dedupeStatus.bytes, g2.reports.find((r) => r.key === 'dedupe')!.bytes);
     const second = await readSorted(path.join(dir, 'work/generations', g2.generation!, 'dedupe'));
     const urls2 = await urlsOf(path.join(dir, 'work/generations', g2.generation!, 'dedupe'));
     const changed = Array.from({ length: 30 }, (_, n) => n).filter((n) => (n + 2) % 7 === 0);
