@@ -1,22 +1,24 @@
 import type { Logger } from './log.js';
+import { progressMode, type ProgressMode } from './progress-mode.js';
 import { endStatusLine, setStatusLine } from './stderr-status.js';
 
-/** Progress of one stage: a redrawn bar on a terminal, a JSON line every few seconds otherwise. */
+/** Progress of one stage: a redrawn bar on a terminal, a JSON line every few seconds otherwise (see progressMode). */
 export class Progress {
   private rows = 0;
   private bytes = 0;
   private tasksDone = 0;
   private readonly started = Date.now();
   private lastEmit = 0;
-  private readonly tty: boolean;
+  private readonly mode: ProgressMode;
 
+  /** `quiet` (the CLI's --json) shows nothing. */
   constructor(
     private readonly stage: string,
     private readonly tasks: number,
     private readonly log: Logger,
-    private readonly quiet = process.env.KILN_LOG === 'silent',
+    quiet = false,
   ) {
-    this.tty = !!process.stderr.isTTY;
+    this.mode = quiet ? 'off' : progressMode();
   }
 
   /** Counts rows and bytes a task has processed. */
@@ -35,17 +37,17 @@ export class Progress {
   /** Final line (and the bar's newline). */
   end(): void {
     this.emit(true);
-    if (this.tty && !this.quiet) endStatusLine();
+    if (this.mode === 'bar') endStatusLine();
   }
 
   private emit(force: boolean): void {
-    if (this.quiet) return;
+    if (this.mode === 'off') return;
     const now = Date.now();
-    const interval = this.tty ? 100 : 5000;
+    const interval = this.mode === 'bar' ? 100 : 5000;
     if (!force && now - this.lastEmit < interval) return;
     this.lastEmit = now;
     const secs = (now - this.started) / 1000;
-    if (this.tty) {
+    if (this.mode === 'bar') {
       const width = 24;
       const filled = this.tasks ? Math.round((this.tasksDone / this.tasks) * width) : 0;
       const bar = '#'.repeat(filled) + '-'.repeat(width - filled);

@@ -15,6 +15,7 @@ import { runTasksLocally } from './local-executor.js';
 import { createLogger, type Logger } from './log.js';
 import { planFileTasks } from './plan.js';
 import { Progress } from './progress.js';
+import { progressMode } from './progress-mode.js';
 import type { StageDefinition, TaskPlan } from './stage.js';
 import { sumStats } from './stats.js';
 import { makeDirs } from './make-dirs.js';
@@ -165,6 +166,8 @@ export async function runStage<C>(stage: StageDefinition<C>, options: RunStageOp
   // A task worker importing a script that defines and runs its stage in one file: the process
   // that started the worker runs the stage; here the call only lets the import finish.
   if (isTaskWorker()) return { stage: stage.name, out, tasks: 0, skipped: true, stopped: false, rows: 0, bytes: 0, stats: {}, seconds: 0, workersStarted: 0 };
+  // A wrong KILN_PROGRESS fails here, before the output is made.
+  if (!options.quiet) progressMode();
   if (options.only) return runStageLocked(stage, options, out);
   await makeDirs(out);
   const release = await lockDataset(out, { wait: options.wait, signal: options.signal, log: options.log, onWait: options.onWait });

@@ -11,6 +11,11 @@ export class Stats {
     this.counts.set(name, (this.counts.get(name) ?? 0) + n);
   }
 
+  /** Drops every counter: what follows counts a new round of work (a re-crawl's generation) on its own. */
+  clear(): void {
+    this.counts.clear();
+  }
+
   /** Current value of a counter (0 when never counted). */
   get(name: string): number {
     return this.counts.get(name) ?? 0;

@@ -26,6 +26,7 @@ interface Pending {
   resolve(result: Result): void;
   reject(err: Error): void;
   worker: PoolWorker;
+  onProgress?: (done: number) => void;
 }
 
 interface PoolWorker {
@@ -62,7 +63,8 @@ export class EncodePool {
         if (m.type === 'ready') {
           ready(m.info);
           this.release(w);
-        } else if (m.type === 'result' || m.type === 'part') this.settle(m.id, undefined, m);
+        } else if (m.type === 'progress') this.pending.get(m.id)?.onProgress?.(m.done);
+        else if (m.type === 'result' || m.type === 'part') this.settle(m.id, undefined, m);
         else if (m.id < 0) this.fail(new KilnError(m.code, m.message), notReady);
         else this.settle(m.id, m.line !== undefined ? new JsonlBatchError(m.message, m.line, m.key) : new KilnError(m.code, m.message));
       });
@@ -90,22 +92,23 @@ export class EncodePool {
   /**
    * Tokenizes one part's documents on a worker and returns them as a Parquet part of the tokens
    * dataset. JSONL lines are transferred, not copied; a bad line rejects with a JsonlBatchError.
+   * `onProgress` gets the share (0..1) of the part's text encoded so far, a few times a second.
    */
-  async encodePart(input: PartInput): Promise<EncodedPartResult> {
+  async encodePart(input: PartInput, onProgress?: (done: number) => void): Promise<EncodedPartResult> {
     if (this.failed) throw this.failed;
     const r = 'jsonl' in input
-      ? await this.send({ text: input.jsonl, ends: new Uint32Array(0), jsonl: { idField: input.idField, textField: input.textField, place: input.place }, part: {} })
-      : await this.send({ ...utf8Batch(input.texts), part: { ids: input.ids } });
+      ? await this.send({ text: input.jsonl, ends: new Uint32Array(0), jsonl: { idField: input.idField, textField: input.textField, place: input.place }, part: {} }, onProgress)
+      : await this.send({ ...utf8Batch(input.texts), part: { ids: input.ids } }, onProgress);
     const p = r as Extract<Result, { type: 'part' }>;
     return { data: p.data, rows: p.rows, tokens: p.tokens, lines: p.lines };
   }
 
-  private send(req: Omit<EncodeRequest, 'id'>): Promise<Result> {
+  private send(req: Omit<EncodeRequest, 'id'>, onProgress?: (done: number) => void): Promise<Result> {
     const w = this.workers.reduce((a, b) => (b.queued < a.queued ? b : a));
     const id = this.nextId++;
     if (w.queued++ === 0) w.worker.ref();
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, worker: w });
+      this.pending.set(id, { resolve, reject, worker: w, onProgress });
       const transfer = [req.text.buffer as ArrayBuffer, req.ends.buffer as ArrayBuffer];
       w.worker.postMessage({ ...req, id } satisfies EncodeRequest, transfer);
     });

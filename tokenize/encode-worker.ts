@@ -30,9 +30,17 @@ export type EncodeReply =
   | { type: 'ready'; info: TokenizerInfo }
   | { type: 'result'; id: number; tokens: Uint32Array; ends: Uint32Array }
   | ({ type: 'part'; id: number } & EncodedPartResult)
-  | { type: 'error'; id: number; code: string; message: string; line?: number; key?: string };
+  | { type: 'error'; id: number; code: string; message: string; line?: number; key?: string }
+  /** Share (0..1) of batch `id`'s text encoded so far: a big part moves the progress bar while it runs. */
+  | { type: 'progress'; id: number; done: number };
 
-type Reply = Exclude<EncodeReply, { type: 'ready' | 'error' }>;
+type Reply = Exclude<EncodeReply, { type: 'ready' | 'error' | 'progress' }>;
+
+// A progress message after every ~1 Mi characters encoded or 200 ms, whichever comes first:
+// often enough for a redrawn bar to move inside one part, rare enough to cost nothing next to
+// encoding.
+const PROGRESS_CHARS = 1 << 20;
+const PROGRESS_MS = 200;
 
 const port = parentPort!;
 const { tokenizer: spec } = workerData as { tokenizer: string };
@@ -78,7 +86,7 @@ try {
         from = req.ends[i];
       }
     }
-    const { out, ends } = await encodeAll(texts, req.text.length);
+    const { out, ends } = await encodeAll(texts, req.text.length, req.id);
     if (!req.part) return { type: 'result', id: req.id, tokens: out.data.slice(0, out.length), ends };
     const rows: Row[] = new Array(texts.length);
     let from = 0;
@@ -91,14 +99,26 @@ try {
     return { type: 'part', id: req.id, data, rows: rows.length, tokens: out.length, lines };
   }
 
-  async function encodeAll(texts: string[], bytes: number): Promise<{ out: TokenBuffer; ends: Uint32Array }> {
+  async function encodeAll(texts: string[], bytes: number, id: number): Promise<{ out: TokenBuffer; ends: Uint32Array }> {
     const ends = new Uint32Array(texts.length);
     // ~1 token per 4 bytes of English; the buffer grows if not.
     const out = new TokenBuffer(Math.max(1024, bytes >> 2));
     if (tok.encodeInto) {
+      let total = 0;
+      for (const t of texts) total += t.length;
+      let done = 0;
+      let postedChars = 0;
+      let postedAt = Date.now();
       for (let i = 0; i < texts.length; i++) {
         tok.encodeInto(texts[i], out);
         ends[i] = out.length;
+        done += texts[i].length;
+        const now = Date.now();
+        if (done - postedChars >= PROGRESS_CHARS || now - postedAt >= PROGRESS_MS) {
+          postedChars = done;
+          postedAt = now;
+          port.postMessage({ type: 'progress', id, done: done / total } satisfies EncodeReply);
+        }
       }
     } else {
       const all = await tok.encodeBatch(texts);

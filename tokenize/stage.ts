@@ -11,7 +11,7 @@ import { planFileTasks } from '../core/plan.js';
 import type { RowCursor } from '../core/run-task.js';
 import { defineStage, type TaskContext } from '../core/stage.js';
 import { JsonlBatchError } from './jsonl-documents.js';
-import type { EncodedPartResult } from './encode-pool.js';
+import type { EncodedPartResult, PartInput } from './encode-pool.js';
 import { countLineBreaks, jsonlLineBatches } from './jsonl-line-batches.js';
 import { poolFor, resolveTokenizerSpec } from './shared-pool.js';
 import { recordTokenizer, readTokenizerInfo } from './tokenizer-record.js';
@@ -45,8 +45,10 @@ interface Job {
   settled: boolean;
   /** Input position after the job's last row; undefined for raw JSONL jobs, whose rows the worker counts. */
   cursor?: RowCursor;
-  /** Input bytes of the job, reported as progress once committed. */
+  /** Input bytes of the job (UTF-16 units of text for rows): reported as its worker encodes them, the rest once committed. */
   size: number;
+  /** Bytes of `size` already reported as progress. */
+  reported: number;
 }
 
 /**
@@ -108,11 +110,19 @@ async function runTokenizeTask(ctx: TaskContext<TokenizeConfig>): Promise<void> 
     stats.inc('tokens', part.tokens);
     await recorded;
     await writer.commitPart(part, { file: written.file, row: written.row });
-    ctx.progress(part.rows, job.size);
+    ctx.progress(part.rows, job.size - job.reported);
   };
 
-  const submit = async (job: Omit<Job, 'settled'>): Promise<void> => {
-    const tracked: Job = { ...job, settled: false };
+  /** Sends one part to the pool; its bytes count as progress while a worker encodes it. */
+  const submit = async (file: number, input: PartInput, size: number, cursor?: RowCursor): Promise<void> => {
+    const job: Omit<Job, 'result'> = { file, cursor, size, reported: 0, settled: false };
+    const onEncoded = (done: number): void => {
+      const bytes = Math.floor(done * size) - job.reported;
+      if (bytes <= 0) return;
+      job.reported += bytes;
+      ctx.progress(0, bytes);
+    };
+    const tracked: Job = Object.assign(job, { result: pool.encodePart(input, onEncoded) });
     // Awaited in order by commitOne; if an earlier job fails the task stops and this one's
     // rejection must not surface as unhandled.
     tracked.result.then(
@@ -128,11 +138,12 @@ async function runTokenizeTask(ctx: TaskContext<TokenizeConfig>): Promise<void> 
   let chars = 0;
   const position: RowCursor = { ...start };
   const submitRows = async (): Promise<void> => {
-    const job = { file: position.file, result: pool.encodePart({ ids, texts }), cursor: { ...position }, size: chars };
+    const input = { ids, texts };
+    const size = chars;
     ids = [];
     texts = [];
     chars = 0;
-    await submit(job);
+    await submit(position.file, input, size, { ...position });
   };
   const maxDocs = config.partDocuments ?? Infinity;
 
@@ -145,9 +156,9 @@ async function runTokenizeTask(ctx: TaskContext<TokenizeConfig>): Promise<void> 
       for await (const lines of jsonlLineBatches(file.path, config.partBytes, maxDocs)) {
         if (ctx.signal.aborted) break outer;
         const at = { ...place };
-        // Counted before the batch is sent: its buffer moves to the worker.
+        // Counted before the batch is sent: its buffer moves to the worker (lines.length is 0 after).
         place.firstLine += countLineBreaks(lines);
-        await submit({ file: f, result: pool.encodePart({ jsonl: lines, idField: config.idField, textField: config.textField, place: at }), size: lines.length });
+        await submit(f, { jsonl: lines, idField: config.idField, textField: config.textField, place: at }, lines.length);
       }
       continue;
     }

@@ -120,14 +120,6 @@ export function explainEmpty(s: StageSummary): string | undefined {
   return `kiln: crawl kept 0 documents: ${n} of ${total} dropped for ${reason}; ${hint}`;
 }
 
-/** This run's counts of a re-crawl: the totals minus those the output held before. */
-function sinceBefore(stats: Record<string, number>, before: Record<string, number> | undefined): Record<string, number> {
-  if (!before) return stats;
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(stats)) out[k] = v - (before[k] ?? 0);
-  return out;
-}
-
 function printSummary(s: StageSummary): void {
   const dropped = Object.entries(s.stats).filter(([k]) => k.startsWith('dropped_')).reduce((n, [, v]) => n + v, 0);
   printTable(
@@ -215,16 +207,13 @@ export function register(program: Command): void {
         set(config, 'perHostDelayMs', intOption(opts.perHostDelay, '--per-host-delay', 0));
         set(config, 'userAgent', opts.userAgent);
         if (!opts.pii) config.pii = false;
-        const [{ liveCrawlStage }, { reopenForRecrawl }, { readSuccess }] = await Promise.all([
+        const [{ liveCrawlStage }, { reopenForRecrawl }] = await Promise.all([
           import('../../crawl/live/live-crawl-stage.js'),
           import('../../crawl/live/recrawl.js'),
-          import('../../core/dataset-manifest.js'),
         ]);
-        // A re-crawl reports this run's counts, not the output's totals since its first crawl.
-        const before = opts.recrawl ? (await readSuccess(opts.out))?.stats : undefined;
+        // A re-crawl's stats are its own generation's (the crawler starts them afresh).
         if (opts.recrawl) await reopenForRecrawl(opts.out);
         summary = await runStage(liveCrawlStage, { out: opts.out, config, overwrite: opts.overwrite, wait: opts.wait, onWait: onOutputWait(opts.out), signal: stopSignal(), quiet: opts.json });
-        summary = { ...summary, stats: sinceBefore(summary.stats, before) };
       }
       const stopped = await endIfStopped({ out: summary.out });
       const empty = stopped ? undefined : explainEmpty(summary);

@@ -105,6 +105,10 @@ export async function runLiveCrawl(ctx: TaskContext<LiveCrawlConfig>): Promise<v
     });
 
     if (startNewGen) {
+      // A re-crawl's counters are its own generation's (fetched, kept, not_modified ...): the
+      // task's stats would otherwise carry every earlier generation's. A resume within a
+      // generation keeps them (they come back from its last commit).
+      if (prior) stats.clear();
       for (const u of seedUrls) store.enqueue(u, 0);
       const sitemapFetcher = new PageFetcher({
         ...common, robots, contentTypes: ['application/xml', 'text/xml', 'application/gzip', 'application/x-gzip', 'text/plain', 'application/octet-stream'],

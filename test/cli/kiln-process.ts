@@ -18,15 +18,15 @@ export interface KilnChild {
 
 const env = { ...process.env, NODE_V8_COVERAGE: undefined, KILN_LOG: 'silent' };
 
-/** Starts `kiln ARGS` in `cwd`. */
-export function startKiln(args: string[], cwd: string): KilnChild {
-  const child = spawn(process.execPath, [kilnBin, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `kiln ARGS` in `cwd`, with `extraEnv` added to the environment. */
+export function startKiln(args: string[], cwd: string, extraEnv: Record<string, string> = {}): KilnChild {
+  const child = spawn(process.execPath, [kilnBin, ...args], { cwd, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   return { child, done: collect(child) };
 }
 
 /** Runs `kiln ARGS` in `cwd` to its end. */
-export function kiln(args: string[], cwd: string): Promise<KilnResult> {
-  return startKiln(args, cwd).done;
+export function kiln(args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<KilnResult> {
+  return startKiln(args, cwd, extraEnv).done;
 }
 
 /** Starts `bash -c SCRIPT` in `cwd`, with `kiln` on the PATH as a function-free alias (a tiny wrapper script in `binDir`). */

@@ -1,12 +1,13 @@
 // `kiln sample` decodes with the tokenizer the model was trained with: another one is refused
 // by identity (it would print other text), the same one loaded from another file is accepted.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { kilnBin, requireSharedData } from '../core/project-paths.js';
+import { serveDir } from '../loader/shard-server.js';
 
 function kiln(cwd: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, [kilnBin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, KILN_LOG: 'silent' } });
@@ -16,10 +17,11 @@ function ok(r: { status: number | null; stderr: string }): void {
   assert.equal(r.status, 0, r.stderr);
 }
 
-test('kiln sample refuses a tokenizer other than the model\'s and accepts the same tokenizer from its tokenizer.json', async (t) => {
-  const gpt2Json = requireSharedData(t, 'tokenizers/gpt2/tokenizer.json');
-  if (!gpt2Json) return;
-  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-sample-tokenizer-'));
+const TRAIN_ARGS = ['--model', 'tiny.json', '--steps', '2', '--batch-size', '2', '--backend', 'wasm', '--eval-every', '2', '--checkpoint-every', '2'];
+
+/** A work directory with docs tokenized with gpt2 and sharded into `shards`, and a tiny model config. */
+async function shardedWork(prefix: string): Promise<string> {
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
   await fs.mkdir(path.join(work, 'docs'));
   const lines = Array.from({ length: 60 }, (_, i) => JSON.stringify({ id: `d${i}`, text: `Document ${i} says the quick brown fox jumps over ${i % 7} lazy dogs.` }));
   await fs.writeFile(path.join(work, 'docs', 'a.jsonl'), lines.join('\n') + '\n');
@@ -27,7 +29,14 @@ test('kiln sample refuses a tokenizer other than the model\'s and accepts the sa
   // As a user chains it, from the work directory with relative paths.
   ok(kiln(work, ['tokenize', '--in', 'docs', '--out', 'tokens', '--tokenizer', 'gpt2', '--workers', '1']));
   ok(kiln(work, ['shard', '--in', 'tokens', '--out', 'shards', '--seq-len', '16', '--val-fraction', '0.1']));
-  ok(kiln(work, ['train', '--data', 'shards', '--out', 'run', '--model', 'tiny.json', '--steps', '2', '--batch-size', '2', '--backend', 'wasm', '--eval-every', '2', '--checkpoint-every', '2']));
+  return work;
+}
+
+test('kiln sample refuses a tokenizer other than the model\'s and accepts the same tokenizer from its tokenizer.json', async (t) => {
+  const gpt2Json = requireSharedData(t, 'tokenizers/gpt2/tokenizer.json');
+  if (!gpt2Json) return;
+  const work = await shardedWork('kiln-sample-tokenizer-');
+  ok(kiln(work, ['train', '--data', 'shards', '--out', 'run', ...TRAIN_ARGS]));
 
   const other = kiln(work, ['sample', 'run', '--tokenizer', 'cl100k_base', '--tokens', '4', '--backend', 'wasm']);
   assert.equal(other.status, 1, other.stderr);
@@ -44,3 +53,34 @@ test('kiln sample refuses a tokenizer other than the model\'s and accepts the sa
   assert.ok(a.ids.length > 0);
   assert.deepEqual(b, a, 'the GPT-2 tokenizer.json is the recorded gpt2: same ids, same text');
 });
+
+test('kiln sample of a model trained from an HTTP shards URL needs no --tokenizer and equals the model trained from the directory', async () => {
+  const work = await shardedWork('kiln-sample-http-');
+  ok(kiln(work, ['train', '--data', 'shards', '--out', 'run-local', ...TRAIN_ARGS]));
+  // The server answers in this process, so the child runs without blocking it.
+  const server = await serveDir(path.join(work, 'shards'));
+  try {
+    ok(await kilnAsync(work, ['train', '--data', `${server.url}/`, '--out', 'run-http', ...TRAIN_ARGS]));
+  } finally {
+    await server.close();
+  }
+  const sample = ['--prompt', 'Document 3 says', '--tokens', '4', '--temperature', '0', '--backend', 'wasm', '--json'];
+  const fromHttp = kiln(work, ['sample', 'run-http', ...sample]);
+  ok(fromHttp);
+  const fromDir = kiln(work, ['sample', 'run-local', ...sample]);
+  ok(fromDir);
+  const a = JSON.parse(fromHttp.stdout) as { ids: number[]; text: string };
+  // --prompt was encoded and the ids decoded with the tokenizer the checkpoint recorded from index.json.
+  assert.ok(a.ids.length > 0 && a.text.length > 0, fromHttp.stdout);
+  const b = JSON.parse(fromDir.stdout) as { ids: number[]; text: string };
+  assert.deepEqual([a.ids, a.text], [b.ids, b.text], 'same shards, same seed: the same model and the same decoded text');
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+function kilnAsync(cwd: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [kilnBin, ...args], { cwd, env: { ...process.env, KILN_LOG: 'silent' } }, (err, stdout, stderr) => {
+      resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}

@@ -58,6 +58,17 @@ test('kiln shard refuses changed settings unless --overwrite, counts mixture cop
   assert.equal(s.documents.train, w.splits.train.documents);
   assert.equal(s.documents.train + s.documents.val, 400);
 
+  // --weights 2,0.5 over two datasets of 200: every document of the first twice, a seeded half of
+  // the second; the summary counts the copies (unweighted it said 400), as index.json does.
+  writeTokenDataset(path.join(root, 'in2'), makeDocs(200, 8, 'other'));
+  const mixed = run(['--in', 'in', 'in2', '--weights', '2,0.5', '--out', 'mix', '--seq-len', '16', '--eos', String(EOS), '--json']);
+  assert.equal(mixed.status, 0, mixed.stderr);
+  const ms = JSON.parse(mixed.stdout) as { documents: { train: number; val: number } };
+  const mi = readShardIndexFile(path.join(root, 'mix'))!;
+  const mixedTotal = ms.documents.train + ms.documents.val;
+  assert.deepEqual([ms.documents.train, ms.documents.val], [mi.splits.train.documents, mi.splits.val.documents]);
+  assert.ok(mixedTotal > 400 + 50 && mixedTotal < 600 - 50, `2 x 200 + about half of 200, got ${mixedTotal}`);
+
   const mega = run(['--in', 'in', '--out', 'm', '--seq-len', '16', '--eos', String(EOS), '--format', 'megatron', '--json']);
   assert.equal((JSON.parse(mega.stdout) as { shards: { train: number } }).shards.train, 1, '.bin + .idx is one shard');
 

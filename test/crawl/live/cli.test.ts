@@ -28,6 +28,9 @@ test('kiln crawl --url ... --json crawls a local site; --recrawl revalidates it'
     assert.ok((await fs.readdir(path.join(tmp, 'out', 'warc'))).some((f) => f.endsWith('.warc.gz')));
     const again = JSON.parse((await run(process.execPath, [bin, ...args, '--recrawl'], { env })).stdout);
     assert.equal(again.skipped, false);
+    // This run's counts, not the output's totals since its first crawl (which say fetched 4, kept 2).
+    assert.equal(again.stats.fetched, 2);
+    assert.equal(again.stats.kept ?? 0, 0, 'unchanged pages are not kept again');
     assert.equal(again.rows, 2, 'unchanged pages add no rows');
     assert.equal(again.stats.unchanged, 2, 'pages without validators are refetched and compared by content');
   } finally {
