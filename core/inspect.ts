@@ -1,5 +1,7 @@
+import { readShardIndexIn } from './dataset-status.js';
 import { listInputFiles, readInputRows } from './input-files.js';
 import { parquetInfo } from './parquet-read.js';
+import type { ShardIndex } from './shard-index.js';
 
 /** What `kiln inspect` reports about a dataset. */
 export interface DatasetReport {
@@ -46,5 +48,44 @@ export async function inspectDataset(inputs: readonly string[], sampleCount = 3)
     columns: [...columns],
     textLengths: [...buckets.entries()].sort(([a], [b]) => a - b).map(([upTo, count]) => ({ upTo, count })),
     samples,
+  };
+}
+
+/** What `kiln inspect` reports about a shards directory (the output of `kiln shard`), from its index. */
+export interface ShardsReport {
+  kind: 'shards';
+  dir: string;
+  layout: ShardIndex['layout'];
+  seq_len: number;
+  dtype: ShardIndex['dtype'];
+  vocab_size: number;
+  eos_id: number;
+  tokenizer: ShardIndex['tokenizer'];
+  generations: number;
+  splits: Record<'train' | 'val', { shards: number; sequences: number; tokens: number; documents: number; bytes: number }>;
+}
+
+/** The index of a shards directory as a report, or undefined when `dir` is not one. */
+export async function inspectShards(dir: string): Promise<ShardsReport | undefined> {
+  const index = await readShardIndexIn(dir);
+  if (!index) return undefined;
+  const split = (s: ShardIndex['splits']['train']) => ({
+    shards: s.shards.length,
+    sequences: s.sequences,
+    tokens: s.tokens,
+    documents: s.documents,
+    bytes: s.shards.reduce((n, x) => n + x.bytes, 0),
+  });
+  return {
+    kind: 'shards',
+    dir,
+    layout: index.layout,
+    seq_len: index.seq_len,
+    dtype: index.dtype,
+    vocab_size: index.vocab_size,
+    eos_id: index.eos_id,
+    tokenizer: index.tokenizer,
+    generations: index.generations.length,
+    splits: { train: split(index.splits.train), val: split(index.splits.val) },
   };
 }

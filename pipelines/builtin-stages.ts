@@ -81,12 +81,27 @@ async function train(): Promise<CompositeStage> {
   });
 }
 
+/**
+ * The tokenize stage with its tokenizer setting checked when the pipeline file is loaded: a
+ * typo would otherwise surface only when the stage's first task loads the tokenizer, after
+ * every stage before it ran. Paths resolve as at run time (from the working directory, `./`
+ * from the pipeline file's folder).
+ */
+async function tokenize(): Promise<StageDefinition<unknown>> {
+  const [{ tokenizeConfigSchema, tokenizeStage }, { unknownTokenizerReason }] = await Promise.all([import('../tokenize/index.js'), import('../tokenize/tokenizer-source.js')]);
+  const config = tokenizeConfigSchema.superRefine((c, ctx) => {
+    const why = unknownTokenizerReason(c.tokenizer);
+    if (why !== undefined) ctx.addIssue({ code: 'custom', path: ['tokenizer'], message: why });
+  });
+  return { ...tokenizeStage, config } as StageDefinition<unknown>;
+}
+
 /** Loaders of the built-in stages, by the name a pipeline file uses. */
 const BUILTINS: ReadonlyArray<() => Promise<StageDefinition<unknown> | CompositeStage>> = [
   crawl,
   async () => (await import('../crawl/archive/index.js')).archiveCrawlStage as StageDefinition<unknown>,
   dedupe,
-  async () => (await import('../tokenize/index.js')).tokenizeStage as StageDefinition<unknown>,
+  tokenize,
   async () => (await import('../shard/index.js')).shardStage as StageDefinition<unknown>,
   train,
 ];

@@ -1,4 +1,4 @@
-import { datasetStatus } from '../core/dataset-status.js';
+import { datasetStatus, isTrainRun, readShardIndexIn } from '../core/dataset-status.js';
 import { readManifest } from '../core/dataset-manifest.js';
 import { readJsonIfExists } from '../core/atomic-file.js';
 import { listGenerations } from './generations.js';
@@ -67,7 +67,8 @@ export async function pipelineStatus(file: string, registry?: RegistrySource): P
       bytes: 0,
       lastRun: report && lastStageRun ? { finished: lastStageRun.finished, status: report.status, seconds: report.seconds, runStatus: lastStageRun.status } : undefined,
     };
-    if (await readManifest(s.out)) {
+    // A kiln dataset, and also shard's index.json and train's checkpoints (their rows: sequences, steps).
+    if ((await readManifest(s.out)) || (await readShardIndexIn(s.out)) || (await isTrainRun(s.out))) {
       const d = await datasetStatus(s.out);
       Object.assign(base, { tasks: d.tasks, done: d.done.length, pending: d.pending.length, failed: d.failed, rows: d.rows, bytes: d.bytes, lastCommitAt: d.lastCommitAt, finishedAt: d.finishedAt });
     }

@@ -178,7 +178,14 @@ export async function runShard(input: ShardConfigInput, options: RunShardOptions
 
   const tok = commonTokenizer(config.inputs);
   const eosId = config.eosId ?? tok?.eosId ?? prev?.eos_id;
-  if (eosId === undefined) throw new UsageError('no EOS id: the input has no tokenizer info, give --eos ID', { key: 'eos' });
+  if (eosId === undefined) {
+    const why = tok ? `the tokenizer ${tok.name} the input was made with has no EOS token` : 'the input has no tokenizer info';
+    throw new UsageError(`no EOS id: ${why}, give --eos ID`, { key: 'eos' });
+  }
+  // A --vocab-size below the tokenizer's would let ids past it through into the shards.
+  if (config.vocabSize !== undefined && tok && config.vocabSize < tok.vocabSize) {
+    throw new UsageError(`--vocab-size ${config.vocabSize} is below the vocab size of the input's tokenizer ${tok.name} (${tok.vocabSize})`, { key: 'vocab-size' });
+  }
   const knownVocab = config.vocabSize ?? tok?.vocabSize ?? prev?.vocab_size ?? null;
   const tokenizer = config.tokenizer ?? (tok ? { name: tok.name, hash: tok.hash } : prev?.tokenizer ?? null);
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { layout } from '../core/dataset-layout.js';
-import { UsageError } from '../core/errors.js';
+import { ConfigError } from '../core/errors.js';
 
 /** What the shard stage needs to know about the tokenizer that made its input. */
 export interface TokenizerInfo {
@@ -26,14 +26,21 @@ export function tokenizerInfoOf(dir: string): TokenizerInfo | undefined {
   return { name: info.name, hash: info.hash, vocabSize: info.vocabSize!, eosId: Number.isInteger(info.eosId) ? info.eosId : undefined };
 }
 
-/** The one tokenizer all inputs share; mixing vocabularies in one set of shards is refused. */
+/**
+ * The one tokenizer all inputs share; mixing vocabularies in one set of shards is refused. The
+ * hash is the tokenizer's identity (see tokenize/tokenizer-identity.ts), so one tokenizer
+ * loaded two ways (builtin `gpt2`, GPT-2's tokenizer.json) is one tokenizer here.
+ */
 export function commonTokenizer(dirs: readonly string[]): TokenizerInfo | undefined {
   let first: { dir: string; info: TokenizerInfo } | undefined;
   for (const dir of dirs) {
     const info = tokenizerInfoOf(dir);
     if (!info) continue;
     if (first && first.info.hash !== info.hash) {
-      throw new UsageError(`inputs were tokenized differently: ${first.dir} with ${first.info.name} (${first.info.hash.slice(0, 12)}), ${dir} with ${info.name} (${info.hash.slice(0, 12)})`, { path: dir, key: 'tokenizer' });
+      throw new ConfigError(
+        `inputs were tokenized with different tokenizers: ${first.dir} with ${first.info.name} (${first.info.hash.slice(0, 12)}, vocab ${first.info.vocabSize}), ${dir} with ${info.name} (${info.hash.slice(0, 12)}, vocab ${info.vocabSize}); tokenize them with one tokenizer`,
+        { path: dir, key: 'tokenizer' },
+      );
     }
     first ??= { dir, info };
   }

@@ -1,14 +1,11 @@
 // Built-in tokenizers that work offline: OpenAI's r50k_base (GPT-2), cl100k_base and o200k_base,
 // with the ranks gpt-tokenizer ships (so no download), encoded by kiln's own BPE engine.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { PieceSplitter } from './byte-bpe.js';
 import { ConfigError } from '../core/errors.js';
-import { bpeTokenizer } from './bpe-tokenizer.js';
 import { BUILTIN_NAMES, isBuiltin, type BuiltinName } from './builtin-names.js';
 import { gpt2PieceEnd } from './gpt2-pretokenizer.js';
-import { latin1OfText, specFromRanks } from './rank-table.js';
+import { latin1OfText, ranksTokenizer, type RanksSetup } from './rank-table.js';
 import { CL100K_PATTERN, O200K_PATTERN, regexSplitter } from './regex-pretokenizer.js';
 import type { Tokenizer } from './tokenizer.js';
 
@@ -16,15 +13,18 @@ export { BUILTIN_NAMES, isBuiltin } from './builtin-names.js';
 
 interface Builtin {
   ranks: string;
+  /** Pre-tokenizer kind, part of the identity hash. */
+  pretokenizer: string;
   split: () => PieceSplitter;
   specials: [string, number][];
   eos: string;
 }
 
 const BUILTINS: Record<Exclude<BuiltinName, 'gpt2'>, Builtin> = {
-  r50k_base: { ranks: 'r50k_base', split: () => gpt2PieceEnd, specials: [['<|endoftext|>', 50256]], eos: '<|endoftext|>' },
+  r50k_base: { ranks: 'r50k_base', pretokenizer: 'gpt2', split: () => gpt2PieceEnd, specials: [['<|endoftext|>', 50256]], eos: '<|endoftext|>' },
   cl100k_base: {
     ranks: 'cl100k_base',
+    pretokenizer: 'cl100k',
     split: () => regexSplitter(CL100K_PATTERN),
     specials: [
       ['<|endoftext|>', 100257],
@@ -37,6 +37,7 @@ const BUILTINS: Record<Exclude<BuiltinName, 'gpt2'>, Builtin> = {
   },
   o200k_base: {
     ranks: 'o200k_base',
+    pretokenizer: 'o200k',
     split: () => regexSplitter(O200K_PATTERN),
     specials: [
       ['<|endoftext|>', 199999],
@@ -64,13 +65,14 @@ export function loadBuiltin(name: string): Tokenizer {
     const t = raw[id];
     if (t !== undefined) keys[id] = typeof t === 'string' ? latin1OfText(t) : String.fromCharCode(...t);
   }
-  const specials = new Map(def.specials);
-  // The hash covers the rank file as shipped plus the special tokens.
-  const hash = createHash('sha256').update(canonical).update(readFileSync(require.resolve(module)));
-  for (const [text, id] of specials) hash.update(`special ${id}:${text}`);
-  const vocabSize = Math.max(keys.length, ...[...specials.values()].map((id) => id + 1));
-  return bpeTokenizer(
-    { name: canonical === 'r50k_base' && name === 'gpt2' ? 'gpt2' : canonical, hash: hash.digest('hex'), vocabSize, eosId: specials.get(def.eos) },
-    specFromRanks(keys, def.split(), specials),
-  );
+  return ranksTokenizer(canonical === 'r50k_base' && name === 'gpt2' ? 'gpt2' : canonical, keys, builtinSetup(canonical));
+}
+
+/**
+ * How built-in `name` (a canonical name, not an alias) cuts text and its special tokens: a
+ * `.tiktoken` file holds ranks only, tiktoken itself knows the specials by the encoding's name.
+ */
+export function builtinSetup(name: Exclude<BuiltinName, 'gpt2'>): RanksSetup {
+  const def = BUILTINS[name];
+  return { pretokenizer: def.pretokenizer, splitPiece: def.split(), specials: new Map(def.specials), eos: def.eos };
 }

@@ -2,7 +2,6 @@
 // pre-tokenizer with its regex, no normalizer) run on kiln's own BPE engine, several times
 // faster than the binding; everything else (WordPiece, SentencePiece-style BPE with byte
 // fallback, normalizers) runs on HF tokenizers' Rust binding, which is the reference itself.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname } from 'node:path';
@@ -14,6 +13,7 @@ import { bpeTokenizer } from './bpe-tokenizer.js';
 import { gpt2PieceEnd } from './gpt2-pretokenizer.js';
 import { PairTable } from './pair-table.js';
 import { splitAtWhitespace } from './long-text.js';
+import { byteBpeIdentity, tokenizerJsonIdentity } from './tokenizer-identity.js';
 import type { Tokenizer, TokenizerInfo } from './tokenizer.js';
 
 interface AddedToken {
@@ -78,15 +78,10 @@ export function loadHfTokenizer(path: string): Tokenizer {
   for (const [, id] of vocab) maxId = Math.max(maxId, id);
   for (const t of added) maxId = Math.max(maxId, t.id);
   const eos = EOS_CANDIDATES.map((c) => added.find((t) => t.content === c)).find((t) => t !== undefined);
-  const info: TokenizerInfo = {
-    name: nameOf(path),
-    hash: createHash('sha256').update(raw).digest('hex'),
-    vocabSize: maxId + 1,
-    eosId: eos?.id,
-  };
+  const info = { name: nameOf(path), vocabSize: maxId + 1, eosId: eos?.id };
   const spec = byteLevelSpec(json, vocab);
-  if (spec !== undefined) return bpeTokenizer(info, spec);
-  return bindingTokenizer(info, json, raw.toString('utf8'), path);
+  if (spec !== undefined) return bpeTokenizer({ ...info, hash: byteLevelIdentity(spec, json, vocab) }, spec);
+  return bindingTokenizer({ ...info, hash: tokenizerJsonIdentity(json) }, json, raw.toString('utf8'), path);
 }
 
 function vocabEntries(json: TokenizerJson): [string, number][] {
@@ -137,6 +132,27 @@ function byteLevelSpec(json: TokenizerJson, vocab: [string, number][]): ByteBpeS
     if (left !== undefined && right !== undefined && merged !== undefined) pairs.set(left, right, merged, rank);
   });
   return { tokenBytes, byteIds, pairs, wholeTokenShortcut: m.ignore_merges === true, splitPiece: gpt2PieceEnd, specialTokens };
+}
+
+/**
+ * The identity of a GPT-2-shaped file: the same form as for tiktoken ranks (see
+ * tokenizer-identity.ts), so a file holding GPT-2's vocabulary hashes as builtin `gpt2`. The
+ * whole-token shortcut (tiktoken's, HF's ignore_merges) is left out: where every token is built
+ * by the merges, as in GPT-2 (test/tokenize/*-reference.test.ts), it changes no id.
+ */
+function byteLevelIdentity(spec: ByteBpeSpec, json: TokenizerJson, vocab: [string, number][]): string {
+  const specials = spec.specialTokens ?? new Map<string, number>();
+  const specialIds = new Set(specials.values());
+  const tokens: (string | undefined)[] = [];
+  for (const [, id] of vocab) if (!specialIds.has(id)) tokens[id] = Buffer.from(spec.tokenBytes[id]!).toString('latin1');
+  const ids = new Map(vocab);
+  const order = new Set<number>();
+  for (const merge of json.model!.merges ?? []) {
+    const [a, b] = typeof merge === 'string' ? splitMerge(merge) : merge;
+    const merged = ids.get(a + b);
+    if (merged !== undefined && !specialIds.has(merged)) order.add(merged);
+  }
+  return byteBpeIdentity({ pretokenizer: 'gpt2', tokens, mergeOrder: order, specials });
 }
 
 // The native binding is loaded only for files kiln's own BPE does not run: every encode worker

@@ -5,7 +5,28 @@
 import { readFileSync } from 'node:fs';
 import { CorruptInputError } from '../core/errors.js';
 import type { ByteBpeSpec, PieceSplitter } from './byte-bpe.js';
+import { bpeTokenizer } from './bpe-tokenizer.js';
 import { RankPairs } from './rank-pairs.js';
+import { byteBpeIdentity, rankMergeOrder } from './tokenizer-identity.js';
+import type { Tokenizer } from './tokenizer.js';
+
+/** How a ranks tokenizer cuts text and which special tokens extend it. */
+export interface RanksSetup {
+  /** Pre-tokenizer kind recorded in the identity (`gpt2`, `cl100k`, `o200k`). */
+  pretokenizer: string;
+  splitPiece: PieceSplitter;
+  specials: Map<string, number>;
+  /** Text of the special token that ends a document, when there is one. */
+  eos?: string;
+}
+
+/** A Tokenizer from tiktoken-style ranks, with its identity hash, vocab size and EOS id. */
+export function ranksTokenizer(name: string, keys: (string | undefined)[], setup: RanksSetup): Tokenizer {
+  const hash = byteBpeIdentity({ pretokenizer: setup.pretokenizer, tokens: keys, mergeOrder: rankMergeOrder(keys), specials: setup.specials });
+  const vocabSize = Math.max(keys.length, ...[...setup.specials.values()].map((id) => id + 1));
+  const eosId = setup.eos === undefined ? undefined : setup.specials.get(setup.eos);
+  return bpeTokenizer({ name, hash, vocabSize, eosId }, specFromRanks(keys, setup.splitPiece, setup.specials));
+}
 
 /** A byte-level BPE spec from ranks (index = id, token bytes as latin1); `specials` only extend decoding and vocab size. */
 export function specFromRanks(keys: (string | undefined)[], splitPiece: PieceSplitter, specials: Map<string, number> = new Map()): ByteBpeSpec {

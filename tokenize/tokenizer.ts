@@ -5,7 +5,7 @@ import type { TokenBuffer } from './token-buffer.js';
 /** Identity of a tokenizer as recorded in datasets and shards. */
 export interface TokenizerInfo {
   name: string;
-  /** sha256 (hex) of the tokenizer's definition: same hash, same ids. */
+  /** Identity hash (sha256 hex) of what decides the ids, not of the file (tokenizer-identity.ts): same hash, same ids. */
   hash: string;
   vocabSize: number;
   eosId?: number;

@@ -2,7 +2,10 @@
 // - the same tokens (one synthetic corpus sharded as Arrow for kiln and as nanoGPT train.bin);
 // - the same threads: kiln's worker thread reads while the timed thread takes batches with
 //   next(); the peer gets a producer thread and a bounded queue of 8 batches (kiln's prefetch);
-// - the same output: one int32 array of batch x (seq+1) tokens per batch on both sides;
+// - the same output: one int32 array of batch x (seq+1) tokens per batch on both sides, handed
+//   back when the consumer is done with it: numpy frees it when its last reference goes, kiln's
+//   consumer calls loader.release(batch) (without it the memory waits for a GC, and fresh pages
+//   cost more than the copy); the last column shows kiln without release();
 // - the same access pattern, twice: "random" = each batch is `batch` windows from anywhere in
 //   the same span of tokens (kiln: an index whose every record batch is one row, so the epoch
 //   plan visits rows in a global random order; peer: nanoGPT's random offsets); "contiguous" =
@@ -50,9 +53,12 @@ interface Run {
 }
 
 /** Tokens/s of kiln's loader over `batches` batches after the warm-up, one epoch, timed on this thread. */
-async function kilnRun(index: string, B: number, T: number, batches: number, verify: boolean): Promise<Run> {
+async function kilnRun(index: string, B: number, T: number, batches: number, verify: boolean, release = true): Promise<Run> {
   const loader: Loader = await createLoader({ index, batchSize: B, seed: 1, dropLast: true, verify });
-  for (let i = 0; i < WARMUP; i++) await loader.next();
+  for (let i = 0; i < WARMUP; i++) {
+    const b = await loader.next();
+    if (b && release) loader.release(b);
+  }
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   let sum = 0;
@@ -60,6 +66,7 @@ async function kilnRun(index: string, B: number, T: number, batches: number, ver
     const b = await loader.next();
     if (!b) throw new Error(`epoch ended after ${i} timed batches: use a larger --tokens`);
     sum += b.tokens[0];
+    if (release) loader.release(b);
   }
   const dt = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
@@ -139,6 +146,7 @@ interface Row {
   pattern: string;
   kiln: Run[];
   kilnVerify: Run[];
+  kilnNoRelease: Run[];
   peer: Run[];
 }
 const rows: Row[] = [];
@@ -155,8 +163,8 @@ for (const [B, T] of SHAPES) {
   if (batches < 50) throw new Error(`${allRows} rows give only ${batches} timed batches of ${B}: use a larger --tokens`);
   const oneRow = oneRowIndex(arrow, (batches + WARMUP + 1) * B);
   const shape = `${B}x${T}`;
-  const random: Row = { shape, pattern: 'random windows', kiln: [], kilnVerify: [], peer: [] };
-  const contiguous: Row = { shape, pattern: 'contiguous', kiln: [], kilnVerify: [], peer: [] };
+  const random: Row = { shape, pattern: 'random windows', kiln: [], kilnVerify: [], kilnNoRelease: [], peer: [] };
+  const contiguous: Row = { shape, pattern: 'contiguous', kiln: [], kilnVerify: [], kilnNoRelease: [], peer: [] };
   const orig = { shape, runs: [] as Run[] };
   // The peer's random windows come from the same span of tokens as kiln's one-row index covers.
   const cases = [
@@ -168,6 +176,7 @@ for (const [B, T] of SHAPES) {
       const kiln = async (): Promise<void> => {
         c.row.kiln.push(await kilnRun(c.dir, B, T, batches, false));
         c.row.kilnVerify.push(await kilnRun(c.dir, B, T, batches, true));
+        c.row.kilnNoRelease.push(await kilnRun(c.dir, B, T, batches, false, false));
       };
       const peer = async (): Promise<void> => void c.row.peer.push(peerRun(bin, B, T, batches, c.mode, c.span, r));
       for (const step of r % 2 === 0 ? [kiln, peer] : [peer, kiln]) await step();
@@ -189,14 +198,14 @@ const med = (runs: Run[], k: keyof Run): number => median(runs.map((x) => x[k]))
 const cell = (runs: Run[], k: keyof Run): string => `${fmt(med(runs, k))} (${runs.map((x) => fmt(x[k])).join(', ')})`;
 const ratio = (r: Row, k: keyof Run): number => med(r.kiln, k) / med(r.peer, k);
 console.log('M tokens per second of the timed thread (wall), median (runs); CPU = tokens per CPU-second of the whole process.\n');
-console.log('| batch x seq | access | kiln, verify off | nanoGPT-style numpy | ratio (wall) | kiln CPU | numpy CPU | ratio (CPU) | kiln, verify on (default) |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('| batch x seq | access | kiln, verify off | nanoGPT-style numpy | ratio (wall) | kiln CPU | numpy CPU | ratio (CPU) | kiln, verify on (default) | kiln, verify off, no release() |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(
-    `| ${r.shape} | ${r.pattern} | ${cell(r.kiln, 'wall')} | ${cell(r.peer, 'wall')} | **${ratio(r, 'wall').toFixed(2)}x** | ${fmt(med(r.kiln, 'cpu'))} | ${fmt(med(r.peer, 'cpu'))} | ${ratio(r, 'cpu').toFixed(2)}x | ${cell(r.kilnVerify, 'wall')} = ${(med(r.kilnVerify, 'wall') / med(r.peer, 'wall')).toFixed(2)}x |`,
+    `| ${r.shape} | ${r.pattern} | ${cell(r.kiln, 'wall')} | ${cell(r.peer, 'wall')} | **${ratio(r, 'wall').toFixed(2)}x** | ${fmt(med(r.kiln, 'cpu'))} | ${fmt(med(r.peer, 'cpu'))} | ${ratio(r, 'cpu').toFixed(2)}x | ${cell(r.kilnVerify, 'wall')} = ${(med(r.kilnVerify, 'wall') / med(r.peer, 'wall')).toFixed(2)}x | ${cell(r.kilnNoRelease, 'wall')} = ${(med(r.kilnNoRelease, 'wall') / med(r.peer, 'wall')).toFixed(2)}x |`,
   );
 }
-for (const o of original) console.log(`| ${o.shape} | nanoGPT as published (x, y int64, no thread): context only | | ${cell(o.runs, 'wall')} | | | ${fmt(med(o.runs, 'cpu'))} | | |`);
+for (const o of original) console.log(`| ${o.shape} | nanoGPT as published (x, y int64, no thread): context only | | ${cell(o.runs, 'wall')} | | | ${fmt(med(o.runs, 'cpu'))} | | | |`);
 const [sB] = SHAPES[SHAPES.length - 1];
 const s = await starvation(lastArrow, sB, 20, STARVE);
 console.log(`\nstarvation check (${SHAPES[SHAPES.length - 1].join('x')}, verify on, 20 ms busy consumer, ${STARVE} batches): waited ${s.waitMs.toFixed(1)} ms of ${s.wallMs.toFixed(0)} ms = ${((100 * s.waitMs) / s.wallMs).toFixed(2)}%`);

@@ -6,13 +6,22 @@ import { formatBytes, printJson, printTable } from '../print.js';
 export function register(program: Command): void {
   program
     .command('inspect')
-    .description('counts, sizes, columns, a text-length histogram and a few samples of a dataset')
-    .argument('<paths...>', 'dataset directory, files or globs (Parquet or JSONL)')
+    .description('counts, sizes, columns, a text-length histogram and a few samples of a dataset; the index of a shards directory')
+    .argument('<paths...>', 'dataset directory, files or globs (Parquet or JSONL), or one shards directory')
     .option('--samples <n>', 'samples to show', '3')
     .option('--json', 'print one JSON object')
     .action(async (paths: string[], opts: { samples: string; json?: boolean }) => {
       const samples = intOption(opts.samples, '--samples', 0)!;
-      const { inspectDataset } = await import('../../core/inspect.js');
+      const { inspectDataset, inspectShards } = await import('../../core/inspect.js');
+      const shards = paths.length === 1 ? await inspectShards(paths[0]) : undefined;
+      if (shards) {
+        if (opts.json) return printJson(shards);
+        const t = shards.tokenizer ? `${shards.tokenizer.name} (${shards.tokenizer.hash})` : 'none';
+        process.stdout.write(`shards ${shards.dir}   layout ${shards.layout}   generations ${shards.generations}\nseq_len ${shards.seq_len}   dtype ${shards.dtype}   vocab ${shards.vocab_size}   eos ${shards.eos_id}   tokenizer ${t}\n\n`);
+        const rows = (['train', 'val'] as const).map((k) => [k, shards.splits[k].shards, shards.splits[k].sequences, shards.splits[k].tokens, shards.splits[k].documents, formatBytes(shards.splits[k].bytes)]);
+        printTable(['split', 'shards', 'sequences', 'tokens', 'documents', 'bytes'], rows);
+        return;
+      }
       const report = await inspectDataset(paths, samples);
       if (opts.json) return printJson(report);
       process.stdout.write(`files ${report.files}   rows ${report.rows.toLocaleString()}   bytes ${formatBytes(report.bytes)}\ncolumns ${report.columns.join(', ')}\n\n`);

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../core/errors.js';
+import { ConfigError, UsageError } from '../../core/errors.js';
+import type { Tokenizer } from '../../tokenize/tokenizer.js';
 import { BACKEND_NAMES, type BackendName } from '../../train/backend-names.js';
 import { printJson } from '../print.js';
-import { loadTokenizer } from './train.js';
 
 interface SampleFlags {
   prompt?: string;
@@ -13,6 +13,31 @@ interface SampleFlags {
   tokenizer?: string;
   backend: string;
   json?: boolean;
+}
+
+/**
+ * The tokenizer to decode with: --tokenizer, else the one the checkpoint records. Either must
+ * have the identity the model was trained with, else its ids would print as other text.
+ */
+async function sampleTokenizer(flag: string | undefined, recorded: { name: string; hash: string } | null, checkpoint: string): Promise<Tokenizer | undefined> {
+  const name = flag ?? recorded?.name;
+  if (name === undefined) return undefined;
+  const { loadTokenizer } = await import('../../tokenize/load.js');
+  let tokenizer: Tokenizer;
+  try {
+    tokenizer = loadTokenizer(name);
+  } catch (err) {
+    if (flag !== undefined || !(err instanceof ConfigError)) throw err;
+    throw new ConfigError(`${checkpoint} was trained with tokenizer "${name}", which is not a built-in name: pass its file as --tokenizer`, { path: checkpoint, key: 'tokenizer' });
+  }
+  if (recorded && tokenizer.hash !== recorded.hash) {
+    const given = flag === undefined ? `"${name}"` : `--tokenizer ${flag}`;
+    throw new ConfigError(
+      `${given} (${tokenizer.name}, ${tokenizer.hash.slice(0, 12)}) is not the tokenizer ${checkpoint} was trained with (${recorded.name}, ${recorded.hash.slice(0, 12)}): its ids mean other text`,
+      { path: checkpoint, key: 'tokenizer' },
+    );
+  }
+  return tokenizer;
 }
 
 function number(flag: string, value: string, integer: boolean): number {
@@ -38,9 +63,9 @@ export function register(program: Command): void {
     .action(async (target: string, flags: SampleFlags) => {
       const { generate, modelFromCheckpoint, resolveCheckpoint, selectBackend } = await import('../../train/index.js');
       const ck = await resolveCheckpoint(target);
+      // Checked before the backend starts: a wrong tokenizer is refused at once.
+      const tokenizer = await sampleTokenizer(flags.tokenizer, ck.manifest.tokenizer, ck.dir);
       const backend = await selectBackend(flags.backend as BackendName);
-      const tokenizerName = flags.tokenizer ?? ck.manifest.tokenizer?.name;
-      const tokenizer = tokenizerName === undefined ? undefined : await loadTokenizer(tokenizerName);
       let prompt: number[] = [];
       if (flags.prompt !== undefined) {
         if (tokenizer === undefined) throw new UsageError('--prompt needs a tokenizer: the checkpoint names none, pass --tokenizer', { key: 'prompt' });

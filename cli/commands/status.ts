@@ -5,8 +5,8 @@ import { formatBytes, printJson, printTable } from '../print.js';
 export function register(program: Command): void {
   program
     .command('status')
-    .description('tasks done / pending / failed of a dataset directory (or of each stage of a pipeline file)')
-    .argument('<target>', 'dataset directory or PIPELINE.yaml')
+    .description('tasks done / pending / failed of a dataset, shards or train run directory (or of each stage of a pipeline file)')
+    .argument('<target>', 'dataset, shards or train run directory, or PIPELINE.yaml')
     .option('--json', 'print one JSON object')
     .action(async (target: string, opts: { json?: boolean }) => {
       if (/\.ya?ml$/.test(target)) {
@@ -19,9 +19,19 @@ export function register(program: Command): void {
       const { datasetStatus } = await import('../../core/dataset-status.js');
       const s = await datasetStatus(target);
       if (opts.json) return printJson(s);
+      const complete = s.complete ? 'yes' : 'no';
+      if (s.shards) {
+        printTable(['stage', 'generations', 'shards', 'sequences', 'tokens', 'bytes', 'complete'], [[s.stage, s.shards.generations, s.shards.files, s.rows, s.shards.tokens, formatBytes(s.bytes), complete]]);
+        return;
+      }
+      if (s.train) {
+        const c = s.train.checkpoint;
+        printTable(['stage', 'steps', 'of', 'checkpoint', 'checkpoint bytes', 'complete'], [[s.stage, s.train.step, s.train.targetSteps ?? '-', c ? `step ${c.step}` : 'none', formatBytes(s.bytes), complete]]);
+        return;
+      }
       printTable(
         ['stage', 'tasks', 'done', 'pending', 'failed', 'rows', 'bytes', 'complete'],
-        [[s.stage, s.tasks, s.done.length, s.pending.length, s.failed.length, s.rows, formatBytes(s.bytes), s.complete ? 'yes' : 'no']],
+        [[s.stage, s.tasks, s.done.length, s.pending.length, s.failed.length, s.rows, formatBytes(s.bytes), complete]],
       );
       for (const f of s.failed) process.stdout.write(`task ${f.task} failed: ${f.code}: ${f.message}\n`);
     });

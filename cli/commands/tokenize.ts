@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { BUILTIN_NAMES, isBuiltin } from '../../tokenize/builtin-names.js';
+import { unknownTokenizerReason } from '../../tokenize/tokenizer-source.js';
 import { intOption } from '../number-option.js';
 import { printJson, printTable } from '../print.js';
 import { SIZE_FLAG_HELP, sizeOption } from '../size-option.js';
@@ -37,9 +36,8 @@ export function register(program: Command): void {
     .option('--allow-partial', 'read input kiln datasets whose run has not finished (default: refused)')
     .option('--json', 'print one JSON summary on stdout')
     .action(async (opts: TokenizeOptions) => {
-      if (!isBuiltin(opts.tokenizer) && !existsSync(opts.tokenizer)) {
-        throw new UsageError(`--tokenizer ${opts.tokenizer}: not one of ${BUILTIN_NAMES.join(', ')} and no such file`, { key: '--tokenizer' });
-      }
+      const unknown = unknownTokenizerReason(opts.tokenizer);
+      if (unknown !== undefined) throw new UsageError(`--tokenizer: ${unknown}`, { key: '--tokenizer' });
       const workers = intOption(opts.workers, '--workers');
       const tasks = intOption(opts.tasks, '--tasks');
       const partBytes = opts.partMb === undefined ? undefined : sizeOption(opts.partMb, '--part-mb', { defaultUnit: 'M', max: 1024 ** 3 });

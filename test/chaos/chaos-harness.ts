@@ -35,15 +35,15 @@ export interface RunEnd {
   ms: number;
 }
 
-/** Runs `node ...args` once, SIGKILLing it after `killAfterMs` when given. */
-export function runNode(args: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<RunEnd> {
+/** Runs `node ...args` once (in `cwd` when given), SIGKILLing it after `killAfterMs` when given. */
+export function runNode(args: string[], env: Record<string, string> = {}, killAfterMs?: number, cwd?: string): Promise<RunEnd> {
   const started = performance.now();
   return new Promise((resolve) => {
     // No V8 coverage for children killed on purpose: a kill mid-write leaves a truncated file.
     // The key must stay, set to undefined: spawn copies a parent's NODE_V8_COVERAGE into any env
     // that lacks the key (deleting it is not enough), and leaves undefined values out.
     const childEnv: NodeJS.ProcessEnv = { ...process.env, KILN_LOG: 'silent', ...env, NODE_V8_COVERAGE: undefined };
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv });
+    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: childEnv });
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));

@@ -3,7 +3,6 @@
 // (dot-named) file in the output, and the same command rerun must complete with the output of an
 // uninterrupted run.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,39 +12,7 @@ import { encodeParquet } from '../../core/parquet-write.js';
 import { rng, writeJsonlCorpus } from '../core/corpus.js';
 import { kilnBin } from '../core/project-paths.js';
 import { runNode } from './chaos-harness.js';
-
-// Generous for a loaded 2-core machine: a stop waits for the task's current commit only.
-const STOP_BOUND_MS = 20_000;
-
-/** Every file under `dir` whose name starts with a dot: temp files (core/atomic-file.ts writes `.tmp-<pid>-...`). */
-async function dotFiles(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const e of await fs.readdir(dir, { withFileTypes: true, recursive: true })) if (e.name.startsWith('.')) found.push(path.join(e.parentPath, e.name));
-  return found;
-}
-
-/** Starts `args`, SIGTERMs it once `underway` (relative to `out`) has a file, and checks the stop. */
-async function stopAfterFirstCommit(args: string[], out: string, underway: string): Promise<void> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KILN_LOG: 'silent', NODE_V8_COVERAGE: undefined } });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (code, signal) => r([code, signal])));
-  const marker = path.join(out, underway);
-  for (;;) {
-    if (child.exitCode !== null) assert.fail(`run ended (${child.exitCode}) before ${underway} had a file: ${stderr}`);
-    if ((await fs.readdir(marker).catch(() => [])).some((f) => f.endsWith('.json'))) break;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  const sent = Date.now();
-  child.kill('SIGTERM');
-  const [code, signal] = await exited;
-  const took = Date.now() - sent;
-  assert.equal(signal, null, `died of ${signal} instead of stopping: ${stderr}`);
-  assert.equal(code, 143, `SIGTERM exits 143: ${stderr}`);
-  assert.ok(took < STOP_BOUND_MS, `stopped ${took} ms after SIGTERM`);
-  assert.deepEqual(await dotFiles(out), [], 'no temp file left');
-  assert.equal(await fs.stat(path.join(out, '_kiln', 'SUCCESS.json')).catch(() => undefined), undefined, 'a stopped run is not marked complete');
-}
+import { hasJson, stopAfterCommit } from './sigterm-harness.js';
 
 // Where a stage records finished work: commit records for task stages; shard keeps its own
 // generation state (shard/) and writes no commit record until the end.
@@ -57,7 +24,7 @@ async function sigtermCase(args: (out: string) => string[], dir: string, view: (
   const ref = await runNode(args(reference));
   assert.equal(ref.code, 0, ref.stderr);
   const out = path.join(dir, 'out');
-  await stopAfterFirstCommit(args(out), out, underway);
+  await stopAfterCommit({ args: args(out), out, underway: () => hasJson(path.join(out, underway)), unfinished: out });
   const rerun = await runNode(args(out));
   assert.equal(rerun.code, 0, rerun.stderr);
   assert.deepEqual(await view(out), await view(reference));

@@ -125,6 +125,51 @@ test('loading over HTTP with range requests equals loading the local files', asy
   }
 });
 
+test('release() hands batch memory back: later batches are unchanged, a released batch is detached', async () => {
+  const opts = { index: out, batchSize: 9, seed: 6 };
+  const plain = await drain(opts);
+  const loader = await createLoader(opts);
+  const rows: string[] = [];
+  const held: Array<{ batch: Batch; rows: string[] }> = [];
+  for (let n = 0, b = await loader.next(); b; n++, b = await loader.next()) {
+    rows.push(...rowsOf(b));
+    // Keep every third batch (as a consumer still using it would); release the others.
+    if (n % 3 === 0) held.push({ batch: b, rows: rowsOf(b) });
+    else loader.release(b);
+  }
+  assert.deepEqual(rows, plain.rows);
+  assert.ok(held.length > 3);
+  // Batches never released still hold their rows: recycling reuses released buffers only.
+  for (const h of held) assert.deepEqual(rowsOf(h.batch), h.rows);
+  const last = held[held.length - 1].batch;
+  loader.release(last);
+  assert.equal(last.tokens.length, 0);
+  assert.throws(() => loader.release(last), { code: 'KILN_USAGE' });
+  await Promise.all([loader.close(), plain.loader.close()]);
+});
+
+test('a server that ignores Range: whole-file GETs, one per shard, same batches and exact resume as local files', async () => {
+  const server = await serveDir(out, { ignoreRange: true });
+  try {
+    const opts = { batchSize: 6, seed: 3, rank: 1, worldSize: 2 };
+    const local = await drain({ index: out, ...opts });
+    const remote = await drain({ index: `${server.url}/`, ...opts });
+    assert.ok(remote.rows.length > 0);
+    assert.deepEqual(remote.sizes, local.sizes, 'batch for batch');
+    assert.deepEqual(remote.rows, local.rows);
+    assert.equal(server.rangeRequests, 0);
+    // Each shard is streamed once per loader, not once per record batch.
+    for (const shard of index.splits.train.shards) assert.equal(server.requestsByPath.get(`/${shard.file}`), 1, shard.file);
+    const cut = Math.floor(local.sizes.length / 2);
+    const first = await drain({ index: `${server.url}/index.json`, ...opts }, cut);
+    const rest = await drain({ index: `${server.url}/index.json`, ...opts, state: first.loader.state() });
+    assert.deepEqual([...first.rows, ...rest.rows], local.rows);
+    await Promise.all([local, remote, first, rest].map((r) => r.loader.close()));
+  } finally {
+    await server.close();
+  }
+});
+
 test('a corrupt or truncated shard fails next() with the file named', async () => {
   const root = tempDir('loader-corrupt');
   const dir = path.join(root, 'out');

@@ -304,6 +304,6 @@ test('EOS, vocabulary and tokenizer identity come from the tokens dataset; mixed
   assert.equal(index.eos_id, EOS);
   assert.equal(index.vocab_size, VOCAB);
   const b = withTokenizer('b', 'hash-b', 2);
-  await assert.rejects(runShard({ inputs: [a, b], out: path.join(root, 'o2'), seqLen: 16 }), { code: 'KILN_USAGE' });
+  await assert.rejects(runShard({ inputs: [a, b], out: path.join(root, 'o2'), seqLen: 16 }), { code: 'KILN_CONFIG' });
   await assert.rejects(runShard({ inputs: [b], out, seqLen: 16 }), { code: 'KILN_CONFIG_CHANGED' });
 });

@@ -2,8 +2,11 @@
 export interface ByteSource {
   /** Where the bytes come from (path or URL), for error messages. */
   readonly location: string;
-  /** Exactly `length` bytes at `offset`; a short read is an error naming the file. */
-  read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Exactly `length` bytes at `offset`; a short read is an error naming the file. With `into`
+   * (at least `length` bytes), the bytes land there and the result is its first `length` bytes.
+   */
+  read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
   /** The file's size in bytes. */
   size(): Promise<number>;
   close(): Promise<void>;

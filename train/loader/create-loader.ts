@@ -134,6 +134,13 @@ export async function createLoader(options: LoaderOptions): Promise<Loader> {
       counters.bytesRead = Math.max(counters.bytesRead, msg.bytesRead);
       return { tokens: msg.tokens, batchSize: msg.rows, rowLength };
     },
+    release(batch: Batch): void {
+      if (closed) return;
+      const buffer = batch.tokens.buffer;
+      if (buffer.byteLength === 0) throw new UsageError('loader.release: this batch was released already (its tokens are detached)');
+      if (buffer instanceof SharedArrayBuffer) throw new UsageError('loader.release: this batch does not come from a loader');
+      worker.postMessage({ type: 'recycle', buffer } satisfies ToWorker, [buffer]);
+    },
     state(): LoaderState {
       return { version: 1, split: o.split, seed, epoch, rank: o.rank, worldSize: o.worldSize, generations, position, batches };
     },

@@ -65,6 +65,12 @@ export interface Loader {
   readonly tokenizer: { name: string; hash: string } | null;
   /** The next batch, or null at the end of the epoch. */
   next(): Promise<Batch | null>;
+  /**
+   * Hands a batch's memory back for a later batch once the caller is done with it (optional).
+   * Its `tokens` are detached (length 0) from then on. Without it every batch is a fresh array,
+   * and fresh memory costs more than filling it (page faults; bench/RESULTS.md, loader).
+   */
+  release(batch: Batch): void;
   /** Resume point after the last batch `next()` returned. */
   state(): LoaderState;
   counters(): LoaderCounters;

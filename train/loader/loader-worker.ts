@@ -18,6 +18,12 @@ let credit = 0;
 let wake: (() => void) | undefined;
 let stopped = false;
 let out: MessagePort | undefined;
+/**
+ * Batch buffers the consumer released. Bound: only buffers this worker allocated come back, and
+ * it allocates only when this list is empty, so it never holds more than the most batches that
+ * were out (queued or held by the consumer) at once.
+ */
+const released: ArrayBuffer[] = [];
 
 function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   (out ?? port!).postMessage(msg, transfer);
@@ -48,7 +54,9 @@ async function run(start: WorkerStart): Promise<void> {
     while (!stopped) {
       const rows = Math.min(start.batchSize, sliceEnd - position);
       if (rows <= 0 || (start.dropLast && rows < start.batchSize)) break;
-      const tokens = new Int32Array(rows * rowLength);
+      const bytes = rows * rowLength * 4;
+      const spare = released.length > 0 && released[released.length - 1].byteLength === bytes ? released.pop() : undefined;
+      const tokens = spare ? new Int32Array(spare) : new Int32Array(rows * rowLength);
       await reader.readRows(plan.lo + position, rows, tokens);
       position += rows;
       while (credit <= 0 && !stopped) await new Promise<void>((r) => (wake = r));
@@ -74,6 +82,8 @@ port.on('message', (msg: ToWorker) => {
     credit += msg.n;
     wake?.();
     wake = undefined;
+  } else if (msg.type === 'recycle') {
+    released.push(msg.buffer);
   } else if (msg.type === 'stop') {
     stopped = true;
     wake?.();

@@ -16,8 +16,20 @@ const SYNC_READ_BYTES = 256 * 1024;
 export class LocalFileSource implements ByteSource {
   private handle: Promise<fs.FileHandle> | undefined;
   private fd: number | undefined;
+  /** True when `fd` belongs to `handle` (an already open file), which closes it. */
+  private readonly fdOfHandle: boolean;
 
-  constructor(readonly location: string) {}
+  /** `opened`: read this already open file (e.g. a spooled download) instead of opening `location`. */
+  constructor(
+    readonly location: string,
+    opened?: fs.FileHandle,
+  ) {
+    this.fdOfHandle = opened !== undefined;
+    if (opened) {
+      this.handle = Promise.resolve(opened);
+      this.fd = opened.fd;
+    }
+  }
 
   private openError(err: NodeJS.ErrnoException): Error {
     if (err.code === 'ENOENT') return new CorruptPartError(`shard is missing: ${this.location}`, { path: this.location });
@@ -51,9 +63,8 @@ export class LocalFileSource implements ByteSource {
     return (await (await this.open()).stat()).size;
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    // A fresh buffer per read: it is transferred to the consumer side, never reused.
-    const out = new Uint8Array(length);
+  async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
+    const out = into ? into.subarray(0, length) : new Uint8Array(length);
     let got = 0;
     if (length <= SYNC_READ_BYTES) {
       const fd = this.openSync();
@@ -81,7 +92,7 @@ export class LocalFileSource implements ByteSource {
   async close(): Promise<void> {
     const h = this.handle;
     this.handle = undefined;
-    if (this.fd !== undefined) closeSync(this.fd);
+    if (this.fd !== undefined && !this.fdOfHandle) closeSync(this.fd);
     this.fd = undefined;
     if (h) await (await h.catch(() => undefined))?.close();
   }

@@ -23,7 +23,8 @@ export interface WorkerStart {
   port?: MessagePort;
 }
 
-export type ToWorker = WorkerStart | { type: 'credit'; n: number } | { type: 'stop' };
+/** `recycle`: a batch's buffer the consumer released (Loader.release), for a later batch. */
+export type ToWorker = WorkerStart | { type: 'credit'; n: number } | { type: 'recycle'; buffer: ArrayBuffer } | { type: 'stop' };
 
 export type FromWorker =
   | { type: 'batch'; tokens: Int32Array; rows: number; position: number; bytesRead: number }
