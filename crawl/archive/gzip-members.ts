@@ -23,10 +23,6 @@ const SYNC_MEMBER_BYTES = 4 * 1024 * 1024;
 const SYNC_MAX_OUTPUT = 64 * 1024 * 1024;
 // Output produced per streamed step before we yield it onward; bounds the streamed path.
 const STREAM_OUT_CHUNK = 1024 * 1024;
-// Output buffer size of the fast path: one allocation holds most records' output (a WARC
-// record is typically 2-60 KiB), where zlib's 16 KiB default needs several plus a concat;
-// measured fastest of 16/32/64/128 KiB on the bench input.
-const SYNC_CHUNK_BYTES = 64 * 1024;
 // Input fed to pako per call: deflate expands at most ~1032x, so one call emits <= ~16 MiB.
 const STREAM_IN_SLICE = 16 * 1024;
 
@@ -100,7 +96,7 @@ export async function* gunzipMembers(source: AsyncIterable<Uint8Array>, path: st
         while (buf.length < need && (await more()));
       }
       try {
-        const r = zlib.inflateRawSync(buf.subarray(hl), { info: true, maxOutputLength: SYNC_MAX_OUTPUT, chunkSize: SYNC_CHUNK_BYTES }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+        const r = zlib.inflateRawSync(buf.subarray(hl), { info: true, maxOutputLength: SYNC_MAX_OUTPUT }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
         out = r.buffer;
         consumed = r.engine.bytesWritten;
         break;

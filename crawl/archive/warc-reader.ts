@@ -140,9 +140,8 @@ export async function* readWarcRecords(input: AsyncIterable<Uint8Array> | Iterab
   let keepU = -1;
   // Pieces read ahead by peekPiece() and not yet appended to buf.
   const ahead: GzipPiece[] = [];
-  /** The next piece (read ahead, or from the source), undefined at EOF or damage. */
-  const nextPiece = async (): Promise<GzipPiece | undefined> => {
-    if (ahead.length) return ahead.shift();
+  /** The next piece from the source, undefined at EOF or damage. */
+  const readPiece = async (): Promise<GzipPiece | undefined> => {
     if (eof) return undefined;
     try {
       const r = await pieces.next();
@@ -155,9 +154,11 @@ export async function* readWarcRecords(input: AsyncIterable<Uint8Array> | Iterab
     eof = true;
     return undefined;
   };
-  /** Reads the next piece ahead without appending it to buf; undefined at EOF or damage. */
+  /** The next piece to append: read ahead first, then from the source. */
+  const nextPiece = async (): Promise<GzipPiece | undefined> => (ahead.length ? ahead.shift() : readPiece());
+  /** Reads one more piece ahead (after those already read ahead) without appending it to buf. */
   const peekPiece = async (): Promise<GzipPiece | undefined> => {
-    const p = await nextPiece();
+    const p = await readPiece();
     if (p) ahead.push(p);
     return p;
   };
@@ -294,7 +295,7 @@ export async function* readWarcRecords(input: AsyncIterable<Uint8Array> | Iterab
         if (next >= 0) {
           pos = next;
           resynced = true;
-        } else if (eof && buf.length - start <= contentLength + RESYNC_WINDOW) {
+        } else if (eof && ahead.length === 0 && buf.length - start <= contentLength + RESYNC_WINDOW) {
           // The last record ran past its Content-Length up to the end of the file.
           pos = buf.length;
           resynced = true;
