@@ -3,6 +3,14 @@
  * raw blocks on both sides (warcio `parseHttp: false`), and HTTP headers parsed on both sides
  * (warcio `parseHttp: true`; kiln `parseHttpResponse` on every response record's block).
  * Input: the shared WARC files concatenated and repeated up to ~TARGET_MB into a temp dir.
+ *
+ * What each side produces per record (equal work): the WARC header fields parsed into a map
+ * (kiln `headers`, a Map; warcio `warcHeaders.headers`, a Headers), the record's file offset
+ * (kiln `offset`; warcio tracks `parser.offset` for every record) and the whole content block
+ * as one byte array (kiln `block`; warcio `readFully(false)`). Every round must return the same
+ * record count and the same total block bytes on both sides, or the bench fails.
+ * Each reader is timed by wall clock and by process CPU time (user + system, all threads): on a
+ * shared, loaded machine the CPU-time ratio is the steadier figure, and both are printed.
  * `node dist/bench/warc/records.js [targetMB] [rounds]`
  */
 import { createReadStream, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -38,42 +46,68 @@ export function makeInput(dataDir: string, targetMb: number, dir: string): strin
   return file;
 }
 
-async function kiln(file: string, parseHttp: boolean): Promise<number> {
-  let n = 0;
+/** What one pass returns: records read and the total bytes of their content blocks. */
+interface Pass {
+  records: number;
+  blockBytes: number;
+}
+
+async function kiln(file: string, parseHttp: boolean): Promise<Pass> {
+  let records = 0;
+  let blockBytes = 0;
   let parsed = 0;
   for await (const r of readWarcRecords(createReadStream(file, { highWaterMark: 1 << 20 }), file)) {
-    n++;
+    records++;
+    blockBytes += r.block?.length ?? 0;
     if (parseHttp && r.type === 'response' && r.block && parseHttpResponse(r.block)) parsed++;
   }
-  return n + (parsed < 0 ? 1 : 0);
+  return { records: records + (parsed < 0 ? 1 : 0), blockBytes };
 }
 
-async function warcio(file: string, parseHttp: boolean): Promise<number> {
-  let n = 0;
-  for await (const r of new WARCParser(createReadStream(file, { highWaterMark: 1 << 20 }), { parseHttp })) {
-    await r.readFully(false); // the whole content block, as kiln's reader hands it out
-    n++;
-  }
-  return n;
-}
-
-/** Runs both readers `rounds` times, alternating who starts; returns records/s medians and the ratio. */
-export async function measureWarc(file: string, rounds: number, parseHttp: boolean): Promise<{ mb: number; records: number; kiln: number; warcio: number; ratio: number }> {
-  const k: number[] = [];
-  const w: number[] = [];
+async function warcio(file: string, parseHttp: boolean): Promise<Pass> {
   let records = 0;
-  const readers = [[kiln, k], [warcio, w]] as const;
+  let blockBytes = 0;
+  for await (const r of new WARCParser(createReadStream(file, { highWaterMark: 1 << 20 }), { parseHttp })) {
+    // The whole content block, as kiln's reader hands it out (with parseHttp the HTTP header
+    // block is already parsed off, so this is the payload).
+    blockBytes += (await r.readFully(false)).length;
+    records++;
+  }
+  return { records, blockBytes };
+}
+
+/** Runs both readers `rounds` times, alternating who starts; returns records/s and CPU-second medians and both ratios. */
+export async function measureWarc(file: string, rounds: number, parseHttp: boolean): Promise<{ mb: number; records: number; kiln: number; warcio: number; ratio: number; kilnCpu: number; warcioCpu: number; cpuRatio: number }> {
+  const k = { rate: [] as number[], cpu: [] as number[] };
+  const w = { rate: [] as number[], cpu: [] as number[] };
+  const readers = [[kiln, k, 'kiln'], [warcio, w, 'warcio.js']] as const;
+  let first: (Pass & { who: string }) | undefined;
   for (let i = 0; i < rounds; i++) {
-    for (const [fn, out] of i % 2 === 0 ? readers : [...readers].reverse()) {
+    for (const [fn, out, who] of i % 2 === 0 ? readers : [...readers].reverse()) {
+      const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
-      const n = await fn(file, parseHttp);
+      const got = await fn(file, parseHttp);
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
-      if (records && n !== records) throw new Error(`readers disagree: ${n} vs ${records} records`);
-      records = n;
-      out.push(n / s);
+      const c = process.cpuUsage(c0);
+      // Parse mode only: warcio's blocks lose the HTTP header kiln keeps, so bytes differ there.
+      if (first && (got.records !== first.records || (!parseHttp && got.blockBytes !== first.blockBytes))) {
+        throw new Error(`readers disagree: ${who} ${got.records} records / ${got.blockBytes} block bytes, ${first.who} ${first.records} / ${first.blockBytes}`);
+      }
+      first ??= { ...got, who };
+      out.rate.push(got.records / s);
+      out.cpu.push((c.user + c.system) / 1e6);
     }
   }
-  return { mb: statSync(file).size / 1e6, records, kiln: median(k), warcio: median(w), ratio: median(k) / median(w) };
+  return {
+    mb: statSync(file).size / 1e6,
+    records: first?.records ?? 0,
+    kiln: median(k.rate),
+    warcio: median(w.rate),
+    ratio: median(k.rate) / median(w.rate),
+    kilnCpu: median(k.cpu),
+    warcioCpu: median(w.cpu),
+    cpuRatio: median(w.cpu) / median(k.cpu),
+  };
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
@@ -86,11 +120,13 @@ if (isMain) {
     const raw = await measureWarc(file, rounds, false);
     const http = await measureWarc(file, rounds, true);
     console.log(`${raw.mb.toFixed(0)} MB, ${raw.records} records, ${rounds} alternated rounds, medians\n`);
-    console.log('| work | kiln records/s | warcio.js records/s | ratio |\n|---|---|---|---|');
-    console.log(`| raw content blocks (warcio parseHttp: false) | ${raw.kiln.toFixed(0)} | ${raw.warcio.toFixed(0)} | **${raw.ratio.toFixed(2)}x** |`);
-    console.log(`| HTTP headers parsed (warcio parseHttp: true; kiln parseHttpResponse on responses) | ${http.kiln.toFixed(0)} | ${http.warcio.toFixed(0)} | **${http.ratio.toFixed(2)}x** |`);
-    console.log(`\ncommand: node dist/bench/warc/records.js ${process.argv.slice(2).join(' ')}`);
-    console.log(`RESULT ${JSON.stringify({ bench: 'warc', ratio: raw.ratio, parsed: http.ratio })}`);
+    console.log('| work | kiln records/s | warcio.js records/s | wall ratio | kiln CPU s | warcio.js CPU s | CPU ratio |\n|---|---|---|---|---|---|---|');
+    const row = (work: string, m: typeof raw): string =>
+      `| ${work} | ${m.kiln.toFixed(0)} | ${m.warcio.toFixed(0)} | **${m.ratio.toFixed(2)}x** | ${m.kilnCpu.toFixed(2)} | ${m.warcioCpu.toFixed(2)} | **${m.cpuRatio.toFixed(2)}x** |`;
+    console.log(row('raw content blocks (warcio parseHttp: false)', raw));
+    console.log(row('HTTP headers parsed (warcio parseHttp: true; kiln parseHttpResponse on responses)', http));
+    console.log(`\ncommand: node dist/bench/warc/records.js ${process.argv.slice(2).join(' ')}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(`RESULT ${JSON.stringify({ bench: 'warc', ratio: raw.ratio, cpuRatio: raw.cpuRatio, parsed: http.ratio, parsedCpu: http.cpuRatio })}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -69,13 +69,8 @@ export async function* gunzipMembers(source: AsyncIterable<Uint8Array>, path: st
       return false;
     }
     const c = r.value;
-    if (buf.length === 0) buf = c;
-    else {
-      const nb = new Uint8Array(buf.length + c.length);
-      nb.set(buf);
-      nb.set(c, buf.length);
-      buf = nb;
-    }
+    // allocUnsafe-backed concat: every byte is overwritten, so zero-filling would be wasted.
+    buf = buf.length === 0 ? c : Buffer.concat([buf, c]);
     return true;
   };
 

@@ -50,9 +50,7 @@ export const DEFAULT_MAX_BLOCK_BYTES = 16 * 1024 * 1024;
 const DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
 
 const utf8 = new TextDecoder('utf-8');
-// Bytes looked at after a block to check a record follows, and how far past the declared
-// end a wrong Content-Length is searched for the next record.
-const RESYNC_PEEK = 16;
+// How far past the declared end a wrong Content-Length is searched for the next record.
 const RESYNC_WINDOW = 64 * 1024;
 
 /** Index just after the "\n" of the first "\nWARC/<digit>" in b[from, to), or -1. */
@@ -140,32 +138,44 @@ export async function* readWarcRecords(input: AsyncIterable<Uint8Array> | Iterab
   };
   // Absolute offset of the oldest byte ensure() must keep (the block being checked), or -1.
   let keepU = -1;
-  /** Appends pieces until at least `n` unread bytes are buffered (or EOF); one copy per call. */
+  // Pieces read ahead by peekPiece() and not yet appended to buf.
+  const ahead: GzipPiece[] = [];
+  /** The next piece from the source, undefined at EOF or damage. */
+  const readPiece = async (): Promise<GzipPiece | undefined> => {
+    if (eof) return undefined;
+    try {
+      const r = await pieces.next();
+      if (!r.done) return r.value;
+    } catch (e) {
+      // Damage further on: hand out what came before it first (the caller rethrows it
+      // when it actually needs the missing bytes).
+      damage = e;
+    }
+    eof = true;
+    return undefined;
+  };
+  /** The next piece to append: read ahead first, then from the source. */
+  const nextPiece = async (): Promise<GzipPiece | undefined> => (ahead.length ? ahead.shift() : readPiece());
+  /** Reads one more piece ahead (after those already read ahead) without appending it to buf. */
+  const peekPiece = async (): Promise<GzipPiece | undefined> => {
+    const p = await readPiece();
+    if (p) ahead.push(p);
+    return p;
+  };
+  /** Appends pieces until at least `n` unread bytes are buffered (or EOF); one copy per call, none when buf was used up. */
   const ensure = async (n: number): Promise<boolean> => {
     if (buf.length - pos >= n) return true;
     const from = keepU >= 0 ? Math.min(pos, keepU - bufU) : pos;
-    const parts: Uint8Array[] = [buf.subarray(from)];
+    const parts: Uint8Array[] = from < buf.length ? [buf.subarray(from)] : [];
     let have = buf.length - pos;
     let u = bufU + buf.length;
-    while (have < n && !eof) {
-      let r: IteratorResult<GzipPiece>;
-      try {
-        r = await pieces.next();
-      } catch (e) {
-        // Damage further on: hand out what came before it first (the caller rethrows it
-        // when it actually needs the missing bytes).
-        damage = e;
-        eof = true;
-        break;
-      }
-      if (r.done) {
-        eof = true;
-        break;
-      }
-      if (r.value.member !== undefined) members.push([u, r.value.member]);
-      parts.push(r.value.data);
-      have += r.value.data.length;
-      u += r.value.data.length;
+    while (have < n) {
+      const p = await nextPiece();
+      if (!p) break;
+      if (p.member !== undefined) members.push([u, p.member]);
+      parts.push(p.data);
+      have += p.data.length;
+      u += p.data.length;
     }
     bufU += from;
     buf = parts.length === 1 ? parts[0] : Buffer.concat(parts);
@@ -183,6 +193,30 @@ export async function* readWarcRecords(input: AsyncIterable<Uint8Array> | Iterab
       n -= take;
     }
     return true;
+  };
+
+  /**
+   * False when bytes other than "WARC/" follow the line breaks after buf[pos] (the block's
+   * Content-Length is wrong). Looks into read-ahead pieces rather than appending them, so a
+   * block that ends its gzip member is never copied just to check what comes next.
+   */
+  const recordFollows = async (): Promise<boolean> => {
+    const head: number[] = []; // the first bytes after the line breaks, up to 5
+    let b = buf;
+    let q = pos;
+    for (let i = 0; head.length < 5; ) {
+      if (head.length === 0) while (q < b.length && (b[q] === 13 || b[q] === 10)) q++;
+      while (q < b.length && head.length < 5) head.push(b[q++]);
+      if (head.length === 5) break;
+      const p = i < ahead.length ? ahead[i] : await peekPiece();
+      // End of input (or damage, reported when the next header is read): nothing but line
+      // breaks means the block was right; a few stray bytes mean it was not.
+      if (!p) return head.length === 0;
+      i++;
+      b = p.data;
+      q = 0;
+    }
+    return startsWithWarc(head, 0);
   };
 
   const filePos = (u: number): number => {
@@ -252,26 +286,23 @@ export async function* readWarcRecords(input: AsyncIterable<Uint8Array> | Iterab
       // Hand-made and re-encoded files carry a Content-Length that is a few bytes off. When
       // no record follows where one must, resynchronise on the next "\nWARC/<digit>" line
       // within RESYNC_WINDOW; if there is none, the next header read reports the damage.
-      keepU = blockStartU;
-      await ensure(RESYNC_PEEK);
-      let q = pos;
-      while (q < buf.length && (buf[q] === 13 || buf[q] === 10)) q++;
-      if (q < buf.length && !startsWithWarc(buf, q)) {
+      block = buf.subarray(blockStartU - bufU, pos);
+      if (!(await recordFollows())) {
+        keepU = blockStartU;
         await ensure(RESYNC_WINDOW);
         const start = blockStartU - bufU;
         const next = findWarcLine(buf, start, Math.min(buf.length, start + contentLength + RESYNC_WINDOW));
         if (next >= 0) {
           pos = next;
           resynced = true;
-        } else if (eof && buf.length - start <= contentLength + RESYNC_WINDOW) {
+        } else if (eof && ahead.length === 0 && buf.length - start <= contentLength + RESYNC_WINDOW) {
           // The last record ran past its Content-Length up to the end of the file.
           pos = buf.length;
           resynced = true;
         }
+        keepU = -1;
+        if (resynced) block = buf.subarray(start, pos);
       }
-      keepU = -1;
-      const start = blockStartU - bufU;
-      block = buf.subarray(start, resynced ? pos : start + contentLength);
     } else {
       oversize = true;
       if (!(await discard(contentLength))) fail(new WarcTruncatedError(path, errOffset, `inside the block of a ${type || 'WARC'} record`));
@@ -281,6 +312,6 @@ export async function* readWarcRecords(input: AsyncIterable<Uint8Array> | Iterab
   }
 }
 
-function startsWithWarc(b: Uint8Array, p: number): boolean {
+function startsWithWarc(b: ArrayLike<number>, p: number): boolean {
   return b.length - p >= 5 && b[p] === 87 && b[p + 1] === 65 && b[p + 2] === 82 && b[p + 3] === 67 && b[p + 4] === 47;
 }

@@ -186,3 +186,24 @@ test('WARC/0.17 and 0.18 headers, LF-only files and Wget <uri> targets are read'
   assert.equal(page.page.id, 'urn:uuid:1');
   assert.match(page.page.text, /Hello there, reader\./);
 });
+
+test('the record check after a block reads ahead across many small pieces, in order, also past a wrong Content-Length', async () => {
+  const rec = (id: string, body: string, len = Buffer.byteLength(body)): string => `WARC/1.0\r\nWARC-Type: resource\r\nWARC-Record-ID: <${id}>\r\nContent-Length: ${len}\r\n\r\n${body}\r\n\r\n`;
+  // Record b declares 2 bytes too few: the reader must resynchronise on c's "WARC/" line.
+  const file = Buffer.from(rec('a', 'first') + rec('b', 'second', 4) + rec('c', 'third') + '\r\n\r\n');
+  // One-byte pieces, each delivered after an event-loop turn, so the line breaks after each
+  // block span several read-ahead pieces (and a reader stuck re-reading them times out).
+  const pieces = async function* (): AsyncGenerator<Uint8Array> {
+    for (let i = 0; i < file.length; i++) {
+      await new Promise(setImmediate);
+      yield file.subarray(i, i + 1);
+    }
+  };
+  const got: [string, string, boolean][] = [];
+  for await (const r of readWarcRecords(pieces(), 'bytes.warc')) got.push([r.headers.get('warc-record-id')!, Buffer.from(r.block!).toString(), r.resynced ?? false]);
+  assert.deepEqual(got, [
+    ['<a>', 'first', false],
+    ['<b>', 'second\r\n\r\n', true],
+    ['<c>', 'third', false],
+  ]);
+});
