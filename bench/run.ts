@@ -32,6 +32,10 @@ const benches: Bench[] = [
   { name: 'dedupe-judged', what: 'near-duplicates vs human labels (precision/recall at 0.8)', peer: 'CopyCat judgments', script: 'bench/dedupe/judged-pairs.js', quick: [] },
 ];
 
+// Not in quick mode: bench/train/train-vs-torch.ts (kiln train vs PyTorch). Its model has GPT-2's
+// 50,257-token vocabulary, so one optimizer step takes seconds on one thread (the [B*T, V] head
+// dominates) and even a 4-step, one-round run with its two val passes per side takes minutes on
+// this 2-core machine; run it by hand: node dist/bench/train/train-vs-torch.js --steps 6 --rounds 2.
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? new Set(argv[onlyAt + 1].split(',')) : undefined;
