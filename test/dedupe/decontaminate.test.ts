@@ -133,3 +133,20 @@ test('CLI from another directory with relative paths; a bad eval file fails nami
   assert.equal(mode.code, 2);
   assert.match(mode.stderr, /^kiln: KILN_USAGE: --mode must be drop or mask/m);
 });
+
+test('pipeline stage: `decontaminate:` in a pipeline file runs, and a bad key is refused naming it', { timeout: 120_000 }, async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-decon-pipe-'));
+  const passage = 'But soft, what light through yonder window breaks? It is the east';
+  await fs.writeFile(path.join(dir, 'docs.jsonl'), [{ id: 'a', text: `intro. ${passage}. end` }, { id: 'b', text: 'plain web text here' }].map((d) => JSON.stringify(d)).join('\n') + '\n');
+  await fs.writeFile(path.join(dir, 'eval.jsonl'), JSON.stringify({ id: 'rj', text: passage }) + '\n');
+  const yaml = (extra: string) => `name: decon\nworkdir: ./runs\nstages:\n  decontaminate: { inputs: [./docs.jsonl], eval: [./eval.jsonl], ngram: 5${extra} }\n`;
+  await fs.writeFile(path.join(dir, 'p.yaml'), yaml(''));
+  const ok = await kiln(['run', 'p.yaml'], dir);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.deepEqual([...(await rows(path.join(dir, 'runs/decontaminate'))).keys()], ['b']);
+  assert.equal((await rows(path.join(dir, 'runs/decontaminate/excluded'))).get('a')?.eval_item, 'rj');
+  await fs.writeFile(path.join(dir, 'bad.yaml'), yaml(', mode: erase'));
+  const bad = await kiln(['run', 'bad.yaml'], dir);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^kiln: KILN_CONFIG: \S+bad\.yaml:4: stages\.decontaminate\.mode: /m);
+});
