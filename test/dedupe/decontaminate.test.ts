@@ -101,6 +101,13 @@ test('short eval items (fewer words than the n-gram) match whole document lines 
   // With --ngram 5 the 6-word item forms two 5-grams: found inside a line too; "yes" is skipped.
   assert.equal(skip.stats.dropped_contaminated, 2);
   assert.deepEqual([...(await rows(path.join(dir, 'out-skip'))).keys()], ['yes']);
+  // Past --max-ngrams the run is refused before any task, naming the file and line that crossed it.
+  await fs.appendFile(evalFile, 'a third item, long enough to add several more five-word n-grams\n');
+  await assert.rejects(
+    runDecontaminate({ inputs: [docs], out: path.join(dir, 'out-limit'), config: { eval: [evalFile], ngram: 5, maxNgrams: 4 }, quiet: true }),
+    (e: Error & { code?: string }) => e.code === 'KILN_CONFIG' && /qa\.txt:line 3: the evaluation sets pass 4 distinct n-grams/.test(e.message),
+  );
+  await assert.rejects(fs.stat(path.join(dir, 'out-limit')), 'nothing written');
 });
 
 test('CLI from another directory with relative paths; a bad eval file fails naming the file and line', { timeout: 300_000 }, async () => {
