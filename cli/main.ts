@@ -15,6 +15,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   extract: () => import('./commands/extract.js'),
   dedupe: () => import('./commands/dedupe.js'),
   'compact-index': () => import('./commands/compact-index.js'),
+  decontaminate: () => import('./commands/decontaminate.js'),
   tokenizer: () => import('./commands/tokenizer.js'),
   tokenize: () => import('./commands/tokenize.js'),
   shard: () => import('./commands/shard.js'),

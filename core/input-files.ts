@@ -168,7 +168,8 @@ function zstdStream(): Transform {
   return t;
 }
 
-function openDecompressed(file: InputFile): Readable {
+/** The decompressed byte stream of a JSONL or text file (gzip, zstd or none). */
+export function openDecompressed(file: Pick<InputFile, 'path' | 'compression'>): Readable {
   const stream: Readable = createReadStream(file.path);
   if (file.compression === 'gzip') return stream.pipe(createGunzip());
   if (file.compression === 'zstd') return stream.pipe(zstdStream());

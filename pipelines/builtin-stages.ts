@@ -1,5 +1,5 @@
-// The built-in stages a pipeline file names (crawl, crawl-archive, dedupe, tokenize, shard,
-// train). Each is imported lazily (TensorFlow.js and the tokenizers cost seconds to load, and
+// The built-in stages a pipeline file names (crawl, crawl-archive, dedupe, decontaminate,
+// tokenize, shard, train). Each is imported lazily (TensorFlow.js and the tokenizers cost seconds to load, and
 // `kiln --help` needs none of them) with a static, typed specifier: a stage that fails to load
 // fails the pipeline with that error, it never quietly disappears from the registry.
 import { promises as fs } from 'node:fs';
@@ -43,6 +43,16 @@ async function dedupe(): Promise<CompositeStage> {
       const bytes = s.stopped ? 0 : ((await readSuccess(o.out))?.bytes ?? 0);
       return summaryOf({ rows: s.kept, bytes, stats: { documents: s.documents, kept: s.kept, ...s.stats }, skipped: s.skipped, stopped: s.stopped, seconds: s.seconds, extra: s.index ? { index: s.index } : undefined });
     },
+  });
+}
+
+/** Decontaminate: the run fixes eval fingerprints and the output schema, then runs the core stage. */
+async function decontaminate(): Promise<CompositeStage> {
+  const m = await import('../dedupe/index.js');
+  return defineCompositeStage({
+    name: 'decontaminate',
+    config: m.decontaminateConfigSchema as z.ZodType,
+    run: async (o) => summaryOf(await m.runDecontaminate({ inputs: o.inputs, out: o.out, config: o.config as Parameters<typeof m.runDecontaminate>[0]['config'], workers: o.workers, tasks: o.tasks, overwrite: o.overwrite, signal: o.signal, log: o.log, quiet: o.quiet })),
   });
 }
 
@@ -101,6 +111,7 @@ const BUILTINS: ReadonlyArray<() => Promise<StageDefinition<unknown> | Composite
   crawl,
   async () => (await import('../crawl/archive/index.js')).archiveCrawlStage as StageDefinition<unknown>,
   dedupe,
+  decontaminate,
   tokenize,
   async () => (await import('../shard/index.js')).shardStage as StageDefinition<unknown>,
   train,

@@ -58,6 +58,8 @@ export function prepareCommand(command: string, site: string): PreparedCommand {
 const INPUT_FILES: Record<string, string> = {
   // A WARC file a user has (a Common Crawl WARC, their own crawl's): a real 48-record Wget crawl.
   'crawl.warc.gz': 'warc/dolma/sample-0000.warc.gz',
+  // An evaluation set a user has, as plain text (one item per line): tiny-shakespeare.
+  'eval.txt': 'text/tinyshakespeare.txt',
   // A saved HTML page.
   'page.html.gz': 'extraction/scrapinghub/html/b3c19dd5f0612d098788fa5173e491b3280da6226b492f8fe110f4ab1896cca8.html.gz',
 };
