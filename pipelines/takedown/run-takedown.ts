@@ -81,7 +81,7 @@ async function isDir(p: string): Promise<boolean> {
 async function findTargets(root: string, out: { datasets: string[]; shards: string[] }, depth = 0): Promise<void> {
   if (depth > 6 || !(await isDir(root))) return;
   if (await readManifest(root)) out.datasets.push(root);
-  else if (readShardIndexFile(root)) out.shards.push(root);
+  else if ((await readJsonIfExists<{ format?: string }>(path.join(root, 'index.json')).catch(() => undefined))?.format === 'kiln-shards') out.shards.push(root);
   for (const name of (await fs.readdir(root)).sort()) {
     if (name.startsWith('_') || name.startsWith('.')) continue;
     await findTargets(path.join(root, name), out, depth + 1);
