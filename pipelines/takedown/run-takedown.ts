@@ -21,6 +21,7 @@ import { makeDirs } from '../../core/make-dirs.js';
 import type { ShardEntry, ShardIndex } from '../../core/shard-index.js';
 import { readParquetRows } from '../../core/parquet-read.js';
 import { canonicalUrl } from '../../crawl/live/canonical-url.js';
+import { exactKey, forgetInIndex } from '../../dedupe/index-forget.js';
 import { readShardIndexFile, writeShardIndexFile } from '../../shard/shard-index-file.js';
 import { type RebuildPlan, planRebuilds, rebuildShard } from '../../shard/takedown-rebuild.js';
 import { lineageFileName } from '../../shard/shard-lineage.js';
@@ -51,6 +52,8 @@ export interface TakedownResult {
   removed: Array<{ id: string; url: string | null }>;
   datasets: Array<{ dir: string; removed: number; parts: string[] }>;
   shards: Array<{ dir: string; rebuilt: Record<string, string>; kept: number }>;
+  /** Dedupe indexes and how many documents each forgot. */
+  indexes: Array<{ dir: string; forgotten: number }>;
   denyList: string;
   log: string;
 }
@@ -58,6 +61,8 @@ export interface TakedownResult {
 interface Journal {
   id: string;
   removed: Array<{ id: string; url: string | null }>;
+  /** Exact-dedupe hashes of the removed texts: how the dedupe index finds them. */
+  exact: Array<[number, number]>;
   datasetsDone: string[];
   shardPlans: Record<string, RebuildPlan[]>;
   shardsDone: Record<string, Record<string, ShardEntry>>;
@@ -135,6 +140,7 @@ async function takedownLocked(rules: { urls: Set<string>; domains: Set<string>; 
   // 1. Which documents go: read only, then saved before anything changes.
   if (!journal) {
     const removed = new Map<string, string | null>();
+    const exact = new Map<string, [number, number]>();
     const matches = (row: Row): boolean => {
       if (rules.ids.has(String(row.id))) return true;
       if (typeof row.url !== 'string') return false;
@@ -145,18 +151,22 @@ async function takedownLocked(rules: { urls: Set<string>; domains: Set<string>; 
     };
     for (const dir of targets.datasets) {
       const manifest = (await readManifest(dir))!;
-      const cols = manifest.columns.map((c) => c.name).filter((c) => c === 'id' || c === 'url');
+      const cols = manifest.columns.map((c) => c.name).filter((c) => c === 'id' || c === 'url' || c === 'text');
       if (!cols.includes('id')) continue;
       for (const name of (await fs.readdir(dir)).filter((n) => n.endsWith('.parquet')).sort()) {
         for await (const row of readParquetRows(path.join(dir, name), { columns: cols })) {
           if (matches(row)) {
             const url = typeof row.url === 'string' ? row.url : null;
             if (!removed.has(String(row.id)) || removed.get(String(row.id)) === null) removed.set(String(row.id), url);
+            if (typeof row.text === 'string') {
+              const k = exactKey(row.text);
+              exact.set(k.join(':'), k);
+            }
           }
         }
       }
     }
-    journal = { id, removed: [...removed].map(([i, url]) => ({ id: i, url })), datasetsDone: [], shardPlans: {}, shardsDone: {}, published: [], results: [] };
+    journal = { id, removed: [...removed].map(([i, url]) => ({ id: i, url })), exact: [...exact.values()], datasetsDone: [], shardPlans: {}, shardsDone: {}, published: [], results: [] };
     await save(journal);
   }
   const removedIds = new Set(journal.removed.map((r) => r.id));
@@ -189,6 +199,16 @@ async function takedownLocked(rules: { urls: Set<string>; domains: Set<string>; 
     await save(journal);
   }
 
+  // 3b. The dedupe indexes the pipeline's dedupe outputs name forget the removed texts.
+  const indexes: TakedownResult['indexes'] = [];
+  const indexDirs = new Set<string>();
+  for (const dir of targets.datasets) {
+    const m = await readManifest(dir);
+    const idx = m?.stage === 'dedupe' ? (m.config as { index?: string | null }).index : undefined;
+    if (idx) indexDirs.add(idx);
+  }
+  for (const dir of [...indexDirs].sort()) indexes.push({ dir, forgotten: await forgetInIndex(dir, journal.exact) });
+
   // 4. Shards: rebuild the ones holding removed tokens under new names, publish, delete the old.
   const shardResults: TakedownResult['shards'] = [];
   for (const dir of targets.shards) {
@@ -217,10 +237,10 @@ async function takedownLocked(rules: { urls: Set<string>; domains: Set<string>; 
 
   // 5. The log line (once, even when a kill came between it and the journal's removal).
   const logFile = path.join(state, 'takedown-log.jsonl');
-  const result: TakedownResult = { id, reason: o.reason ?? null, removed: journal.removed, datasets: journal.results, shards: shardResults, denyList, log: logFile };
+  const result: TakedownResult = { id, reason: o.reason ?? null, removed: journal.removed, datasets: journal.results, shards: shardResults, indexes, denyList, log: logFile };
   const logged = (await fs.readFile(logFile, 'utf8').catch(() => '')).split('\n').some((l) => l.includes(`"takedown":"${id}"`) && l.includes(`"journal":"${path.basename(journalFile)}"`));
   if (!logged) {
-    const line = { takedown: id, journal: path.basename(journalFile), at, reason: o.reason ?? null, rules: { urls: [...rules.urls], domains: [...rules.domains], ids: [...rules.ids] }, removed: journal.removed, datasets: journal.results.filter((d) => d.removed > 0), shards: shardResults.filter((s) => Object.keys(s.rebuilt).length > 0) };
+    const line = { takedown: id, journal: path.basename(journalFile), at, reason: o.reason ?? null, rules: { urls: [...rules.urls], domains: [...rules.domains], ids: [...rules.ids] }, removed: journal.removed, datasets: journal.results.filter((d) => d.removed > 0), shards: shardResults.filter((s) => Object.keys(s.rebuilt).length > 0), indexes };
     await fs.appendFile(logFile, JSON.stringify(line) + '\n');
     const h = await fs.open(logFile, 'r+');
     await h.sync();

@@ -103,8 +103,10 @@ stages:
 
     const td = await kiln(['takedown', '--urls', 'urls.txt', '--ids', 'ids.txt', '--pipeline', 'pipeline.yaml', '--reason', 'owner request', '--json'], dir);
     assert.equal(td.code, 0, td.stderr);
-    const summary = JSON.parse(td.stdout) as { removed: Array<{ id: string }>; shards: Array<{ rebuilt: Record<string, string> }> };
+    const summary = JSON.parse(td.stdout) as { removed: Array<{ id: string }>; shards: Array<{ rebuilt: Record<string, string> }>; indexes: Array<{ dir: string; forgotten: number }> };
     assert.deepEqual(summary.removed.map((r) => r.id).sort(), [...removed].sort());
+    // The dedupe index forgot each of them (found by exact hash in its one generation).
+    assert.deepEqual(summary.indexes.map((i) => [path.basename(i.dir), i.forgotten]), [['dedupe-index', removed.length]]);
 
     // No removed document's token list in any shard; none of their rows in any dataset.
     const after = readIndex(shards);
@@ -156,6 +158,7 @@ stages:
     const again = await kiln(['takedown', '--urls', 'urls.txt', '--ids', 'ids.txt', '--pipeline', 'pipeline.yaml', '--reason', 'owner request', '--json'], dir);
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(readIndex(shards).splits, after.splits);
+    assert.deepEqual((JSON.parse(again.stdout) as typeof summary).indexes.map((i) => i.forgotten), [0]);
 
     // The next incremental crawl skips the taken-down URLs (counted) and brings none back.
     const run2 = await kiln(['run', 'pipeline.yaml'], dir);
