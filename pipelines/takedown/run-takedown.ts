@@ -215,7 +215,7 @@ async function takedownLocked(rules: { urls: Set<string>; domains: Set<string>; 
     await withDatasetLock(dir, {}, async () => {
       const index = readShardIndexFile(dir)!;
       if (!journal!.published.includes(dir)) {
-        journal!.shardPlans[dir] ??= planRebuilds(dir, index, removedIds);
+        journal!.shardPlans[dir] ??= removedIds.size === 0 ? [] : planRebuilds(dir, index, removedIds);
         await save(journal!);
         const done = (journal!.shardsDone[dir] ??= {});
         const byFile = new Map([...index.splits.train.shards, ...index.splits.val.shards].map((e) => [e.file, e]));
@@ -224,7 +224,9 @@ async function takedownLocked(rules: { urls: Set<string>; domains: Set<string>; 
           done[plan.old] = rebuildShard(dir, index, byFile.get(plan.old)!, plan, removedIds);
           await save(journal!);
         }
-        if (journal!.shardPlans[dir].length > 0) await writeShardIndexFile(dir, await takedownIndex(index, journal!, dir, o.reason));
+        // A kill after the publish but before the journal said so: the index already has this takedown.
+        const published = index.generations.some((g) => g.takedown?.id === journal!.id);
+        if (journal!.shardPlans[dir].length > 0 && !published) await writeShardIndexFile(dir, await takedownIndex(index, journal!, dir, o.reason));
         journal!.published.push(dir);
         await save(journal!);
       }
