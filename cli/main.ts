@@ -27,6 +27,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   schedule: () => import('./commands/schedule.js'),
   inspect: () => import('./commands/inspect.js'),
   verify: () => import('./commands/verify.js'),
+  takedown: () => import('./commands/takedown.js'),
   quickstart: () => import('./commands/quickstart.js'),
 };
 

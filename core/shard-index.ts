@@ -30,6 +30,8 @@ export const shardEntrySchema = z.object({
   checksum: z.string(),
   /** Arrow shards only: the record batches, in file order. */
   batches: z.array(shardBatchSchema).optional(),
+  /** Arrow shards only: the lineage file naming the documents this shard holds (see shard-lineage.ts). */
+  lineage: z.object({ file: z.string().regex(/^[A-Za-z0-9._-]+$/), documents: z.number().int().nonnegative(), checksum: z.string() }).optional(),
 });
 export type ShardEntry = z.infer<typeof shardEntrySchema>;
 
@@ -50,6 +52,8 @@ export const shardGenerationSchema = z.object({
   documents: z.number().int().nonnegative(),
   /** Shard file names this generation added, per split. */
   files: z.object({ train: z.array(z.string()), val: z.array(z.string()) }),
+  /** A takedown generation: which shards it rebuilt (old file -> new file) and how many documents it removed. */
+  takedown: z.object({ id: z.string(), removed: z.number().int().nonnegative(), replaced: z.record(z.string(), z.string()), reason: z.string().optional() }).optional(),
 });
 export type ShardGeneration = z.infer<typeof shardGenerationSchema>;
 

@@ -1,7 +1,7 @@
 // The scatter pass's on-disk buckets. Each (split, bucket) file holds documents as
 // [u32 token count][tokens in the bucket dtype], little-endian, in input order; the pack pass
 // reads a few whole buckets at a time, so its memory is bounded by the bucket size.
-import { closeSync, openSync, readSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, readSync, readdirSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { CorruptPartError, IoError } from '../core/errors.js';
 import type { SplitName } from '../core/shard-index.js';
@@ -14,10 +14,17 @@ export function bucketFile(dir: string, split: SplitName, bucket: number): strin
   return path.join(dir, `${split}-${String(bucket).padStart(5, '0')}.bin`);
 }
 
+/** The document ids of a bucket file, one JSON string a line in record order (shard lineage). */
+export function bucketIdsFile(file: string): string {
+  return `${file}.ids`;
+}
+
 /** Appends documents to bucket files through one write buffer per file. */
 export class BucketWriter {
   private readonly fds = new Map<string, number>();
   private readonly buffers = new Map<string, { bytes: Uint8Array; used: number }>();
+  /** Ids waiting for their bucket's next flush: written with the tokens, so the two stay aligned. */
+  private readonly ids = new Map<string, string[]>();
   private readonly bufferBytes: number;
 
   constructor(
@@ -30,9 +37,12 @@ export class BucketWriter {
     this.bufferBytes = Math.max(64 * 1024, Math.min(MiB, Math.floor((64 * MiB) / (2 * buckets))));
   }
 
-  /** Adds one document's tokens to bucket `bucket` of `split`. */
-  add(split: SplitName, bucket: number, tokens: ArrayLike<number>): void {
+  /** Adds one document's tokens (and its id) to bucket `bucket` of `split`. */
+  add(split: SplitName, bucket: number, tokens: ArrayLike<number>, id: string): void {
     const file = bucketFile(this.dir, split, bucket);
+    let ids = this.ids.get(file);
+    if (!ids) this.ids.set(file, (ids = []));
+    ids.push(JSON.stringify(id));
     let buf = this.buffers.get(file);
     if (!buf) {
       buf = { bytes: new Uint8Array(this.bufferBytes), used: 0 };
@@ -44,6 +54,7 @@ export class BucketWriter {
       if (need > buf.bytes.length) {
         // One document larger than the buffer: written straight through.
         this.write(file, this.encode(tokens));
+        this.flushIds(file);
         return;
       }
     }
@@ -69,9 +80,20 @@ export class BucketWriter {
   }
 
   private flush(file: string, buf: { bytes: Uint8Array; used: number }): void {
-    if (buf.used === 0) return;
-    this.write(file, buf.bytes.subarray(0, buf.used));
+    if (buf.used > 0) this.write(file, buf.bytes.subarray(0, buf.used));
     buf.used = 0;
+    this.flushIds(file);
+  }
+
+  private flushIds(file: string): void {
+    const ids = this.ids.get(file);
+    if (!ids || ids.length === 0) return;
+    try {
+      appendFileSync(bucketIdsFile(file), ids.join('\n') + '\n');
+    } catch (err) {
+      throw new IoError(`cannot write bucket ids ${bucketIdsFile(file)}: ${(err as Error).message}`, { path: file }, { cause: err });
+    }
+    ids.length = 0;
   }
 
   private write(file: string, bytes: Uint8Array): void {
@@ -167,6 +189,22 @@ export function readBucketDocs(files: string[], tokenBytes: 2 | 4, arena: Bucket
     }
   });
   return docs;
+}
+
+/** The ids of the documents `readBucketDocs` returns for `files`, in the same order. */
+export function readBucketIds(files: string[]): string[] {
+  const ids: string[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(bucketIdsFile(file), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    for (const line of text.split('\n')) if (line !== '') ids.push(JSON.parse(line) as string);
+  }
+  return ids;
 }
 
 /** Groups consecutive buckets so each group's bytes stay under the memory bound (at least one each). */

@@ -7,7 +7,9 @@ import path from 'node:path';
 import { hashInts32, seededPermutation } from '../core/seeded-random.js';
 import type { ShardEntry, SplitName } from '../core/shard-index.js';
 import { ArrowShardWriter } from './arrow-shard-writer.js';
-import { BucketArena, readBucketDocs } from './bucket-store.js';
+import { BucketArena, readBucketDocs, readBucketIds } from './bucket-store.js';
+import { CorruptPartError } from '../core/errors.js';
+import { closeLineageShard, newLineageState, trackDocument, writeLineage } from './shard-lineage.js';
 import { Packer } from './packer.js';
 import { type PackJournal, readPackJournal, writePackJournal } from './pack-journal.js';
 
@@ -51,7 +53,8 @@ function removeUnjournaled(out: string, split: SplitName, nextShard: number): vo
   const re = new RegExp(`^${split}-(\\d{5})\\.arrow$`);
   for (const name of readdirSync(out)) {
     const m = re.exec(name);
-    if ((m && Number(m[1]) >= nextShard) || (name.startsWith('.tmp-') && name.includes(`-${split}-`))) {
+    const lm = new RegExp(`^${split}-(\\d{5})\\.ids\\.jsonl$`).exec(name);
+    if ((m && Number(m[1]) >= nextShard) || (lm && Number(lm[1]) >= nextShard) || (name.startsWith('.tmp-') && name.includes(`-${split}-`))) {
       rmSync(path.join(out, name), { force: true });
     }
   }
@@ -69,7 +72,11 @@ export async function packArrowSplit(opts: PackSplitOptions): Promise<PackSplitR
     documents: 0,
     padTokens: 0,
     finished: false,
+    lineage: newLineageState(),
   };
+  // A journal from before lineage existed cannot say where its documents went: pack from the start.
+  if (!journal.lineage) throw new CorruptPartError(`${opts.journalFile} was written by an older kiln without shard lineage; delete it (or pass --overwrite) and shard again`, { path: opts.journalFile });
+  const lineage = journal.lineage;
   if (journal.finished) return { shards: journal.shards, documents: journal.documents, padTokens: journal.padTokens };
   removeUnjournaled(opts.out, opts.split, journal.nextShard);
 
@@ -85,6 +92,7 @@ export async function packArrowSplit(opts: PackSplitOptions): Promise<PackSplitR
     if (!writer) return;
     const entry = writer.close();
     writer = undefined;
+    entry.lineage = writeLineage(opts.out, { shard: entry.file, ...closeLineageShard(lineage, packer.rows, rowLength) });
     journal.shards.push(entry);
     journal.nextShard++;
     opts.onShard?.(entry);
@@ -95,8 +103,11 @@ export async function packArrowSplit(opts: PackSplitOptions): Promise<PackSplitR
   try {
     for (let g = journal.group; g < opts.groups.length; g++) {
       const docs = readBucketDocs(opts.groups[g], opts.tokenBytes, arena);
+      const ids = readBucketIds(opts.groups[g]);
+      if (ids.length !== docs.length) throw new CorruptPartError(`bucket group ${g} of ${opts.split} holds ${docs.length} documents but ${ids.length} ids`, { path: opts.groups[g][0] });
       const order = seededPermutation(docs.length, groupShuffleSeed(opts.seed, opts.generation, opts.split, g));
       for (let i = g === journal.group ? journal.doc : 0; i < docs.length; i++) {
+        trackDocument(lineage, ids[order[i]], docs[order[i]].length);
         packer.push(docs[order[i]]);
         journal.documents++;
         if (writer && writer.bytes >= opts.shardBytes) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import type { ShardEntry } from '../core/shard-index.js';
 import type { PackerState } from './packer.js';
+import type { LineageState } from './shard-lineage.js';
 
 /** Where packing a split stands after its last finished shard: enough to continue exactly. */
 export interface PackJournal {
@@ -14,6 +15,8 @@ export interface PackJournal {
   documents: number;
   padTokens: number;
   finished: boolean;
+  /** Where the shard lineage stands (shard-lineage.ts). */
+  lineage: LineageState;
 }
 
 /** The journal at `file`, or undefined before the split's first shard. */

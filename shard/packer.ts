@@ -43,6 +43,11 @@ export class Packer {
 
   /** Appends one document and the EOS after it. */
   push(tokens: Int32Array | Uint16Array | Uint32Array | readonly number[]): void {
+    this.pushSpan(tokens, true);
+  }
+
+  /** Appends a piece of a document, with its EOS only when `eos` (a takedown rebuild copies pieces). */
+  pushSpan(tokens: Int32Array | Uint16Array | Uint32Array | readonly number[], eos: boolean): void {
     const view = ArrayBuffer.isView(tokens) ? tokens : Int32Array.from(tokens);
     let off = 0;
     while (off < view.length) {
@@ -52,6 +57,7 @@ export class Packer {
       off += n;
       if (this.fill === this.rowLength) this.emit();
     }
+    if (!eos) return;
     this.pending[this.fill++] = this.eosId;
     if (this.fill === this.rowLength) this.emit();
   }

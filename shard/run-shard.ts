@@ -102,7 +102,7 @@ function unpublishedPlanHash(stateRoot: string, generation: number): string | un
 }
 
 /** Names of the files `runShard` writes into a shards directory (shards, exports, temp files). */
-const SHARD_FILE = /^(\.tmp-.*|(train|val)(-g\d{4})?(-\d{5})?\.(arrow|bin|idx))$/;
+const SHARD_FILE = /^(\.tmp-.*|(train|val)(-g\d{4})?(-\d{5})?\.(arrow|bin|idx|ids\.jsonl))$/;
 
 /** Removes what earlier runs wrote into `out` (index, shards, state); a user's other files stay. */
 function clearShards(out: string, prev: ShardIndex | undefined): void {

@@ -68,7 +68,7 @@ export async function scatter(inputs: readonly ScatterInput[], opts: ScatterOpti
         const copies = copiesOf(id, opts.seed, input, weight);
         result.documents[split]++;
         for (let c = 0; c < copies; c++) {
-          writer.add(split, bucketOf(id, opts.seed, input, c, opts.buckets), tokens);
+          writer.add(split, bucketOf(id, opts.seed, input, c, opts.buckets), tokens, id);
           result.copies[split]++;
           result.tokens[split] += tokens.length;
         }

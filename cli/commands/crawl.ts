@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
 import type { Command } from 'commander';
 import type { StageSummary } from '../../core/run-stage.js';
@@ -9,6 +10,7 @@ import { endIfStopped, stopSignal } from '../stop-signal.js';
 import { onOutputWait } from '../output-wait.js';
 
 interface CrawlOptions {
+  denyList?: string;
   url?: string[];
   seeds?: string;
   sitemap?: string[];
@@ -143,6 +145,7 @@ export function register(program: Command): void {
     .option('--extractor <kind>', 'main (boilerplate removed, default) | plain (all visible text)')
     .option('--no-filter', 'keep every page with text (no language or quality filters)')
     .option('--no-pii', 'keep e-mail and IP addresses as they are (by default they are replaced, as FineWeb does, with or without filters)')
+    .option('--deny-list <file>', 'live crawl: a takedown deny list (kiln takedown --deny-list) whose URLs and domains are never fetched')
     .option('--excluded', 'also write the documents the filters dropped, each with its reason, to <out>/excluded/ (a dataset of its own)')
     .option('--max-pages <n>', 'live: stop after this many pages (default 1000)')
     .option('--max-depth <n>', 'live: follow links at most this many hops from a seed (default 5)')
@@ -200,6 +203,7 @@ export function register(program: Command): void {
           warc: opts.warc === true,
           allowPrivate: Boolean(opts.allowPrivate),
         };
+        set(config, 'denyList', opts.denyList === undefined ? undefined : path.resolve(opts.denyList));
         set(config, 'maxPages', intOption(opts.maxPages, '--max-pages'));
         set(config, 'maxDepth', intOption(opts.maxDepth, '--max-depth', 0));
         set(config, 'concurrency', intOption(opts.concurrency, '--concurrency'));

@@ -64,6 +64,8 @@ export const liveCrawlConfig = z.object({
   maxLinksPerPage: z.number().int().positive().default(1000),
   /** Content types stored as documents (media type only, no parameters). */
   contentTypes: z.array(z.string()).default(['text/html', 'application/xhtml+xml', 'text/plain']),
+  /** A takedown deny list (core/deny-list.ts) checked besides `<out>/_kiln/deny-list.jsonl`; optional so existing outputs keep their config hash. */
+  denyList: z.string().optional(),
   /** Commit documents (and the crawl store) at least this often. */
   commitSeconds: z.number().positive().default(10),
 });

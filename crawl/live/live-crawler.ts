@@ -10,6 +10,7 @@ import type { ColumnSpec } from '../../core/columns.js';
 import { layout } from '../../core/dataset-layout.js';
 import type { Row } from '../../core/document.js';
 import type { TaskContext } from '../../core/stage.js';
+import { DENY_LIST_FILE, readDenyList } from '../../core/deny-list.js';
 import { canonicalUrl, versionedId } from './canonical-url.js';
 import type { LiveCrawlConfig } from './config.js';
 import { CrawlStore, type PageState, type QueuedUrl } from './crawl-store.js';
@@ -119,6 +120,11 @@ export async function runLiveCrawl(ctx: TaskContext<LiveCrawlConfig>): Promise<v
       }, stop.signal, log);
     }
 
+    // Taken-down URLs, domains and ids (kiln takedown) are never fetched or kept again: the list
+    // beside the output, and the one the config names.
+    const deny = await readDenyList(path.join(layout.meta(ctx.out), DENY_LIST_FILE));
+    if (config.denyList) await readDenyList(path.resolve(config.denyList), deny);
+    if (deny.size > 0) log.info('crawl_deny_list', { urls: deny.urls.size, domains: deny.domains.size, ids: deny.ids.size });
     const ex = config.extractor === 'main' ? await loadExtractor() : null;
     const filterPage = await loadPageFilter({ filter: config.filter, languages: config.languages, pii: config.pii });
     const limit = pLimit(config.concurrency);
@@ -188,7 +194,9 @@ export async function runLiveCrawl(ctx: TaskContext<LiveCrawlConfig>): Promise<v
       let links: string[] = [];
       let reason: string | null = null;
       const redirected = finalUrl !== item.url;
-      if (redirected && store.get(finalUrl)) {
+      if (deny.deniesUrl(finalUrl) || deny.ids.has(versionedId(finalUrl, rec.version + 1))) {
+        reason = 'takedown';
+      } else if (redirected && store.get(finalUrl)) {
         // The target has its own frontier entry; its fetch makes the document.
         reason = 'redirect_to_seen';
       } else {
@@ -260,6 +268,10 @@ export async function runLiveCrawl(ctx: TaskContext<LiveCrawlConfig>): Promise<v
 
     const process1 = async (item: QueuedUrl): Promise<void> => {
       let outcome: FetchOutcome;
+      if (deny.deniesUrl(item.url)) {
+        settle(item, { kind: 'skipped', reason: 'takedown', url: item.url });
+        return;
+      }
       try {
         const validators = rec0Validators(item);
         outcome = await fetcher.fetch(item.url, validators, stop.signal);

@@ -20,7 +20,7 @@ export interface Validators {
 export type SkipReason =
   | 'robots' | 'robots_unreachable' | 'private_address' | 'bad_url' | 'content_type' | 'too_large'
   | 'http_status' | 'redirect_loop' | 'too_many_redirects' | 'retries_exhausted' | 'retry_after_too_long'
-  | 'network' | 'encoding' | 'offsite_redirect';
+  | 'network' | 'encoding' | 'offsite_redirect' | 'takedown';
 
 /** The outcome of fetching one URL. */
 export type FetchOutcome =

@@ -7,6 +7,7 @@ import { loadIndex } from './index-location.js';
 import { type Batch, type Loader, type LoaderCounters, type LoaderOptions, type LoaderState, loaderOptionsSchema } from './loader-types.js';
 import type { FromWorker, ToWorker, WorkerStart } from './worker-protocol.js';
 import { workerExecArgv } from '../../core/worker-exec-argv.js';
+import { hashConfig } from '../../core/config-hash.js';
 
 function toError(msg: { code: string; message: string; path?: string }): KilnError {
   if (msg.code === 'KILN_CORRUPT_PART') return new CorruptPartError(msg.message, { path: msg.path });
@@ -39,6 +40,12 @@ export async function createLoader(options: LoaderOptions): Promise<Loader> {
   const generations = st?.generations ?? index.generations.length;
   const rowLength = index.row_length;
   const shards = index.splits[o.split].shards;
+  // Positions in a state count rows of exactly these shards; other bytes make them meaningless.
+  const data = hashConfig(shards.filter((s) => s.generation < generations).map((s) => [s.file, s.checksum]));
+  if (st?.data !== undefined && st.data !== data) {
+    const takedown = index.generations.filter((g) => g.takedown).at(-1)?.takedown;
+    throw new KilnError('KILN_DATA_CHANGED', `loader state does not match ${located.location}: the ${o.split} shards it was saved on changed${takedown ? ` (takedown ${takedown.id} rebuilt ${Object.keys(takedown.replaced).length} shard(s))` : ''}; start a new run (no resume) on the new data`, { path: located.location, key: 'state' });
+  }
 
   const start: WorkerStart = {
     type: 'start',
@@ -142,7 +149,7 @@ export async function createLoader(options: LoaderOptions): Promise<Loader> {
       worker.postMessage({ type: 'recycle', buffer } satisfies ToWorker, [buffer]);
     },
     state(): LoaderState {
-      return { version: 1, split: o.split, seed, epoch, rank: o.rank, worldSize: o.worldSize, generations, position, batches };
+      return { version: 1, split: o.split, seed, epoch, rank: o.rank, worldSize: o.worldSize, generations, position, batches, data };
     },
     counters(): LoaderCounters {
       return { ...counters };

@@ -20,6 +20,8 @@ export const loaderStateSchema = z.object({
   /** Rows of this rank's slice already handed out. */
   position: z.number().int().nonnegative(),
   batches: z.number().int().nonnegative(),
+  /** Identity of the shards the epoch covers (their files and checksums): a takedown that rebuilt one changes it, and the state no longer resumes. */
+  data: z.string().optional(),
 });
 export type LoaderState = z.infer<typeof loaderStateSchema>;
 

@@ -1,0 +1,1 @@
+export { readRuleFile, runTakedown, type TakedownOptions, type TakedownResult } from './run-takedown.js';
