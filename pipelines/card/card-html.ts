@@ -95,7 +95,7 @@ ${stages}
     var el = document.getElementById(c.id);
     var xs = c.labels.map(function (_, i) { return i; });
     new uPlot({ width: width, height: 220, legend: { show: false },
-      scales: { x: { time: false, range: [-0.5, xs.length - 0.5] } },
+      scales: { x: { time: false, range: [-0.5, xs.length - 0.5] }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.05)]; } } },
       series: [{}, { label: 'documents', fill: 'rgba(31,119,180,0.5)', stroke: '#1f77b4', paths: uPlot.paths.bars({ size: [0.8, 60] }), points: { show: false } }],
       axes: [{ label: c.unit, splits: function () { return xs; }, values: function (u, splits) { return splits.map(function (i) { return c.labels[i] || ''; }); } }, { label: 'documents' }] },
       [xs, c.counts], el);
