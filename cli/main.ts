@@ -26,6 +26,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   status: () => import('./commands/status.js'),
   schedule: () => import('./commands/schedule.js'),
   inspect: () => import('./commands/inspect.js'),
+  card: () => import('./commands/card.js'),
   verify: () => import('./commands/verify.js'),
   takedown: () => import('./commands/takedown.js'),
   quickstart: () => import('./commands/quickstart.js'),

@@ -12,6 +12,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import type { Logger } from '../core/log.js';
+import { LogHistogram, type HistogramBin } from '../core/log-histogram.js';
 import { bandFileName, type RunChunk } from './band-runs.js';
 import { IndexSignatures, generationDir, type IndexGeneration } from './index-store.js';
 import type { LshParams } from './lsh.js';
@@ -65,6 +66,8 @@ export interface ClusterResult {
   decisions: Uint8Array;
   /** Root (surviving document) of each document's cluster. */
   roots: Int32Array;
+  /** Clusters of two or more documents, by size (power-of-two bins). */
+  clusterSizes: HistogramBin[];
   stats: Record<string, number>;
 }
 
@@ -259,7 +262,7 @@ export async function findClusters(opts: ClusterOptions): Promise<ClusterResult>
   return { ...decide(uf, flags), stats };
 }
 
-function decide(uf: UnionFind, flags: Uint8Array): { decisions: Uint8Array; roots: Int32Array } {
+function decide(uf: UnionFind, flags: Uint8Array): { decisions: Uint8Array; roots: Int32Array; clusterSizes: HistogramBin[] } {
   const n = flags.length;
   const roots = uf.parent;
   for (let i = 0; i < n; i++) roots[i] = uf.find(i);
@@ -276,5 +279,25 @@ function decide(uf: UnionFind, flags: Uint8Array): { decisions: Uint8Array; root
     else if (r !== i || component[r] & 1) decisions[i] = DROP_NEAR;
     else decisions[i] = component[r] & 2 ? KEEP_CLUSTER : KEEP;
   }
-  return { decisions, roots };
+  return { decisions, roots, clusterSizes: clusterSizes(roots, component) };
+}
+
+/**
+ * Sizes of the clusters of two or more documents, for the dataset card. `component` is free once
+ * the decisions are made, so it counts members per root, saturating at 255; only clusters that
+ * large (at most n / 255 of them) move to a map, so sizes cost no memory per document.
+ */
+function clusterSizes(roots: Int32Array, component: Uint8Array): HistogramBin[] {
+  component.fill(0);
+  const large = new Map<number, number>();
+  for (let i = 0; i < roots.length; i++) {
+    const r = roots[i];
+    if (component[r] < 255) component[r]++;
+    else large.set(r, (large.get(r) ?? 255) + 1);
+  }
+  const sizes = new LogHistogram('documents');
+  for (let i = 0; i < roots.length; i++) if (roots[i] === i && component[i] >= 2 && component[i] < 255) sizes.add(component[i]);
+  for (let i = 0; i < roots.length; i++) if (roots[i] === i && component[i] === 255 && !large.has(i)) sizes.add(255);
+  for (const size of large.values()) sizes.add(size);
+  return sizes.toJSON().bins;
 }

@@ -214,6 +214,7 @@ async function runPhases(opts: DedupeOptions, ctx: RunContext): Promise<DedupeSu
     });
     decisions = result.decisions;
     await writeFileAtomic(paths.clusterStats, JSON.stringify({ ...result.stats, documents: layout.total, index_generations: plan.generations.length }));
+    await writeFileAtomic(paths.clusterSizes, JSON.stringify(result.clusterSizes));
     await writeFileAtomic(paths.roots, new Uint8Array(result.roots.buffer, 0, result.roots.byteLength));
     // decisions.bin is written last: its presence means this whole phase is complete.
     await writeFileAtomic(paths.decisions, decisions);

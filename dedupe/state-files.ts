@@ -18,6 +18,8 @@ export function statePaths(out: string) {
     decisions: path.join(dir, 'decisions.bin'),
     roots: path.join(dir, 'roots.bin'),
     clusterStats: path.join(dir, 'cluster-stats.json'),
+    /** Duplicate-cluster sizes (power-of-two bins), read by the dataset card. */
+    clusterSizes: path.join(dir, 'cluster-sizes.json'),
   };
 }
 

@@ -16,3 +16,4 @@ export { defineCompositeStage, isComposite, type CompositeStage, type CompositeR
 export { startDemoSite, type DemoSite, type DemoSiteOptions } from './examples/demo-site.js';
 export { runQuickstart, QUICKSTART_YAML, type QuickstartOptions, type QuickstartResult } from './examples/quickstart.js';
 export { lengthFilter } from './examples/length-filter.js';
+export { buildCard, writeCard, renderCardPage, renderCardSection, type CardOptions, type DatasetCard, type StageCard } from './card/index.js';

@@ -1,28 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { writeFileAtomic } from '../core/atomic-file.js';
+import { escapeHtml, scriptJson, uplotInline } from '../core/html-page.js';
 import { isStepRecord, type MetricsRecord } from './metrics.js';
-
-const require = createRequire(import.meta.url);
-
-let uplotAssets: { js: string; css: string } | undefined;
-// uPlot (MIT, ~50 KB) is inlined so report.html is one static file that opens offline.
-function loadUplot(): { js: string; css: string } {
-  uplotAssets ??= {
-    js: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
-    css: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
-  };
-  return uplotAssets;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** Serialises data for an inline <script>: `</script>` inside strings must not end the element. */
-function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c');
-}
 
 /** An extra table of a report (e.g. the dataset statistics of the pipeline that fed the run). */
 export interface ReportTable {
@@ -37,8 +15,11 @@ function renderTable(t: ReportTable): string {
   return `<h2>${escapeHtml(t.title)}</h2><table><tr>${head}</tr>${body}</table>`;
 }
 
-/** Renders report.html: a summary table, extra tables, the loss curve (train + val) and the throughput chart. */
-export function renderReport(title: string, summary: Record<string, unknown>, records: MetricsRecord[], tables: ReportTable[] = []): string {
+/**
+ * Renders report.html: a summary table, extra tables, the loss curve (train + val) and the
+ * throughput chart, then `sections`: HTML built by kiln (already escaped), e.g. the dataset card.
+ */
+export function renderReport(title: string, summary: Record<string, unknown>, records: MetricsRecord[], tables: ReportTable[] = [], sections: string[] = []): string {
   const steps = records.filter(isStepRecord);
   const evals = records.filter((r) => !isStepRecord(r));
   // uPlot wants aligned columns; val loss is sparse, so it is null between evals.
@@ -53,7 +34,7 @@ export function renderReport(title: string, summary: Record<string, unknown>, re
     .filter(([, v]) => v !== undefined && typeof v !== 'object')
     .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(typeof v === 'number' ? String(Number(v.toPrecision(6))) : String(v))}</td></tr>`)
     .join('');
-  const { js, css } = loadUplot();
+  const { js, css } = uplotInline();
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>${css}
@@ -80,11 +61,13 @@ new uPlot({ width, height: 300, scales: { x: { time: false }, ms: {} },
     { label: 'data wait ms', stroke: '#ff7f0e', scale: 'ms' }],
   axes: [{ label: 'step' }, { label: 'tokens/s' }, { scale: 'ms', side: 1, label: 'data wait ms', grid: { show: false } }] },
   [xs, ${scriptJson(tps)}, ${scriptJson(wait)}], document.getElementById('speed'));
-</script></body></html>
+</script>
+${sections.join('\n')}
+</body></html>
 `;
 }
 
 /** Writes report.html atomically (it is rewritten at each checkpoint, so it can be watched). */
-export async function writeReport(file: string, title: string, summary: Record<string, unknown>, records: MetricsRecord[], tables: ReportTable[] = []): Promise<void> {
-  await writeFileAtomic(file, renderReport(title, summary, records, tables));
+export async function writeReport(file: string, title: string, summary: Record<string, unknown>, records: MetricsRecord[], tables: ReportTable[] = [], sections: string[] = []): Promise<void> {
+  await writeFileAtomic(file, renderReport(title, summary, records, tables, sections));
 }

@@ -4,7 +4,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { readJsonIfExists } from '../../core/atomic-file.js';
+import { readJsonIfExists, writeFileAtomic } from '../../core/atomic-file.js';
+import { buildCard, renderCardSection } from '../card/index.js';
 import type { Logger } from '../../core/log.js';
 import { runPipeline } from '../runner.js';
 import { builtinRegistry } from '../stage-registry.js';
@@ -68,14 +69,19 @@ function datasetTable(reports: StageReport[]): ReportTable {
   return { title: 'Dataset', header: ['stage', 'status', 'docs in', 'docs out', 'tokens', 'bytes', 'dropped (reason count)'], rows };
 }
 
-/** Writes `dir/report.html`: the dataset statistics and the training run's loss and throughput curves. */
+/**
+ * Writes `dir/report.html`: the dataset statistics, the training run's loss and throughput
+ * curves and the dataset card of the run (its card.json beside the report).
+ */
 async function writeQuickstartReport(dir: string, reports: StageReport[]): Promise<string | undefined> {
   const train = reports.find((r) => r.stage === 'train');
   const metrics = train?.extra?.metrics;
   if (typeof metrics !== 'string') return typeof train?.extra?.report === 'string' ? train.extra.report : undefined;
   const summary = Object.fromEntries(Object.entries(train!.extra!).filter(([, v]) => typeof v !== 'object'));
   const file = path.join(dir, 'report.html');
-  await writeReport(file, 'kiln quickstart', summary, await readMetrics(metrics), [datasetTable(reports)]);
+  const card = await buildCard([dir]);
+  await writeFileAtomic(path.join(dir, 'card.json'), JSON.stringify(card, null, 1) + '\n');
+  await writeReport(file, 'kiln quickstart', summary, await readMetrics(metrics), [datasetTable(reports)], [renderCardSection(card)]);
   return file;
 }
 

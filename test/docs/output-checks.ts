@@ -23,7 +23,7 @@ export function kilnJson(cwd: string, env: NodeJS.ProcessEnv): KilnJson {
 export async function checkOutput(cwd: string, out: string, kiln: KilnJson): Promise<string> {
   const abs = path.resolve(cwd, out);
   assert.ok(existsSync(abs), `${out} was not written`);
-  if ((await fs.stat(abs)).isFile()) return checkTokenizer(abs, out);
+  if ((await fs.stat(abs)).isFile()) return abs.endsWith('.html') ? checkCard(abs, out) : checkTokenizer(abs, out);
   if (existsSync(path.join(abs, 'index.json'))) return checkShards(abs, out);
   if (existsSync(path.join(abs, '_kiln/SUCCESS.json'))) return checkDataset(cwd, out, kiln);
   if (existsSync(path.join(abs, 'checkpoints'))) return checkTrainRun(abs, out);
@@ -80,6 +80,14 @@ async function checkTrainRun(abs: string, out: string): Promise<string> {
   assert.ok((await fs.readFile(path.join(abs, 'metrics.jsonl'), 'utf8')).trim().length > 0, `${out}: empty metrics.jsonl`);
   assert.ok(existsSync(path.join(abs, 'report.html')), `${out}: no report.html`);
   return `${out}: checkpoints ${steps.join(', ')}, metrics, report.html`;
+}
+
+/** A dataset card: the page and card.json beside it, with documents in every stage. */
+async function checkCard(abs: string, out: string): Promise<string> {
+  assert.match(await fs.readFile(abs, 'utf8'), /id="dataset-card"/, `${out}: no dataset card in the page`);
+  const card = JSON.parse(await fs.readFile(abs.replace(/\.html$/, '.json'), 'utf8')) as { stages: { name: string; documents: number }[] };
+  for (const s of card.stages) assert.ok(s.documents > 0, `${out}: stage ${s.name} has no documents`);
+  return `${out}: card of ${card.stages.map((s) => s.name).join(', ')}`;
 }
 
 /** A tokenizer.json: a vocabulary and merges. */
