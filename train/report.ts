@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { writeFileAtomic } from '../core/atomic-file.js';
-import { isStepRecord, type MetricsRecord } from './metrics.js';
+import { isEvalRecord, isStepRecord, type MetricsRecord } from './metrics.js';
 
 const require = createRequire(import.meta.url);
 
@@ -40,13 +40,13 @@ function renderTable(t: ReportTable): string {
 /** Renders report.html: a summary table, extra tables, the loss curve (train + val) and the throughput chart. */
 export function renderReport(title: string, summary: Record<string, unknown>, records: MetricsRecord[], tables: ReportTable[] = []): string {
   const steps = records.filter(isStepRecord);
-  const evals = records.filter((r) => !isStepRecord(r));
+  const evals = records.filter(isEvalRecord);
   // uPlot wants aligned columns; val loss is sparse, so it is null between evals.
   const xs = [...new Set([...steps.map((r) => r.step), ...evals.map((r) => r.step)])].sort((a, b) => a - b);
   const byStep = new Map(steps.map((r) => [r.step, r]));
   const evalByStep = new Map(evals.map((r) => [r.step, r]));
   const loss = xs.map((x) => byStep.get(x)?.loss ?? null);
-  const val = xs.map((x) => (evalByStep.get(x) as { val_loss?: number } | undefined)?.val_loss ?? null);
+  const val = xs.map((x) => evalByStep.get(x)?.val_loss ?? null);
   const tps = xs.map((x) => byStep.get(x)?.tokens_per_s ?? null);
   const wait = xs.map((x) => byStep.get(x)?.data_wait_ms ?? null);
   const rows = Object.entries(summary)
