@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { KilnError, UsageError } from '../core/errors.js';
 
 import { BACKEND_NAMES, type BackendName } from './backend-names.js';
+import { installWebgpu, NoAdapterReason, type AdapterDescription } from './webgpu-adapter.js';
 
 export { BACKEND_NAMES, type BackendName };
 
@@ -15,10 +16,12 @@ export class BackendUnavailableError extends KilnError {
 
 /** The chosen backend and why the faster ones were skipped. */
 export interface BackendChoice {
-  /** What `--backend` names it: tensorflow-gpu, tensorflow, wasm or cpu. */
+  /** What `--backend` names it: tensorflow-gpu, webgpu, tensorflow, wasm or cpu. */
   name: Exclude<BackendName, 'auto'>;
   /** The tfjs engine's own name for it (`tensorflow` for both tfjs-node flavours). */
   engine: string;
+  /** The GPU the webgpu backend runs on; null for the others. */
+  adapter: AdapterDescription | null;
   /** Why each earlier candidate of `auto` was passed over. */
   skipped: { name: string; reason: string }[];
 }
@@ -42,11 +45,37 @@ async function tryNodeBackend(name: 'tensorflow-gpu' | 'tensorflow'): Promise<vo
   }
 }
 
-async function activate(name: Exclude<BackendName, 'auto'>): Promise<void> {
-  if (name === 'tensorflow-gpu' || name === 'tensorflow') return tryNodeBackend(name);
+// The tfjs WebGPU backend checks navigator.gpu when it is imported and registers nothing without
+// it, so it is imported only after installWebgpu found an adapter and set the globals up.
+async function tryWebgpu(): Promise<AdapterDescription> {
+  let adapter: AdapterDescription;
+  try {
+    adapter = await installWebgpu();
+  } catch (err) {
+    if (err instanceof NoAdapterReason) throw new BackendUnavailableError(err.message, 'webgpu');
+    throw err;
+  }
+  await import('@tensorflow/tfjs-backend-webgpu');
+  let ok = false;
+  try {
+    ok = await tf.setBackend('webgpu');
+  } catch (err) {
+    throw new BackendUnavailableError(`the WebGPU adapter ${adapter.vendor} ${adapter.architecture} failed to open a device: ${(err as Error).message}`, 'webgpu', { cause: err });
+  }
+  if (!ok) throw new BackendUnavailableError(`the WebGPU adapter ${adapter.vendor} ${adapter.architecture} failed to open a device`, 'webgpu');
+  return adapter;
+}
+
+async function activate(name: Exclude<BackendName, 'auto'>): Promise<AdapterDescription | null> {
+  if (name === 'webgpu') return tryWebgpu();
+  if (name === 'tensorflow-gpu' || name === 'tensorflow') {
+    await tryNodeBackend(name);
+    return null;
+  }
   if (!(await tf.setBackend(name))) {
     throw new BackendUnavailableError(`the ${name} backend failed to initialise`, name);
   }
+  return null;
 }
 
 // tfjs's cpu backend prints a multi-line "install our node backend" banner the first time it
@@ -56,20 +85,20 @@ function silenceNodeHint(): void {
   if (backend.firstUse === true) backend.firstUse = false;
 }
 
-/** Activates the named backend (`auto`: tensorflow-gpu > tensorflow > wasm > cpu) and says which one it got. */
+/** Activates the named backend (`auto`: tensorflow-gpu > webgpu > tensorflow > wasm > cpu) and says which one it got. */
 export async function selectBackend(requested: BackendName): Promise<BackendChoice> {
   if (!BACKEND_NAMES.includes(requested)) {
     throw new UsageError(`unknown backend "${requested}"; expected one of ${BACKEND_NAMES.join(', ')}`, { key: 'backend' });
   }
   const candidates: Exclude<BackendName, 'auto'>[] =
-    requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [requested];
+    requested === 'auto' ? ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] : [requested];
   const skipped: { name: string; reason: string }[] = [];
   for (const name of candidates) {
     try {
-      await activate(name);
+      const adapter = await activate(name);
       await tf.ready();
       if (tf.getBackend() === 'cpu') silenceNodeHint();
-      return { name, engine: tf.getBackend(), skipped };
+      return { name, engine: tf.getBackend(), adapter, skipped };
     } catch (err) {
       if (requested !== 'auto') throw err;
       skipped.push({ name, reason: err instanceof Error ? err.message : String(err) });

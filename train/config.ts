@@ -13,7 +13,7 @@ export const TrainConfigSchema = z.strictObject({
   batchSize: z.number().int().positive().default(16),
   /** Micro-batches whose gradients are averaged into one update. */
   gradAccum: z.number().int().positive().default(1),
-  /** Preset name (gpt-mini, gpt-small, llama-mini), a CONFIG.json path, or an inline shape. */
+  /** Preset name (gpt-mini, gpt-small, llama-mini, gpt2-124m, llama-124m), a CONFIG.json path, or an inline shape. */
   model: z.union([z.string(), z.record(z.string(), z.unknown())]).default('gpt-mini'),
   backend: z.enum(BACKEND_NAMES).default('auto'),
   /** Peak learning rate; small models tolerate nanoGPT's shakespeare-char 1e-3. */

@@ -21,7 +21,8 @@ export async function evaluate(model: CausalLM, source: BatchSource, maxBatches 
     if (batch === null) break;
     const loss = tf.tidy(() => batchLoss(model, tf.tensor2d(batch.tokens, [batch.batchSize, batch.rowLength], 'int32')));
     const n = batch.batchSize * (batch.rowLength - 1);
-    weighted += (loss.dataSync()[0] ?? NaN) * n;
+    // Async read: tfjs-webgpu cannot read synchronously in Node.
+    weighted += ((await loss.data())[0] ?? NaN) * n;
     loss.dispose();
     tokens += n;
     batches += 1;

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic-file.js';
+import type { AdapterDescription } from './webgpu-adapter.js';
 
 /** One optimizer step, as written to metrics.jsonl. */
 export interface StepRecord {
@@ -23,11 +24,26 @@ export interface EvalRecord {
   val_tokens: number;
 }
 
-export type MetricsRecord = StepRecord | EvalRecord;
+/** What a process ran on (backend, adapter), written once when it starts (or resumes) training at `step`. */
+export interface BackendRecord {
+  step: number;
+  backend: string;
+  /** The WebGPU adapter (vendor, architecture, device, driver); null off WebGPU. */
+  adapter: AdapterDescription | null;
+  /** Why `--backend auto` passed over each faster backend. */
+  backend_skipped: { name: string; reason: string }[];
+}
 
-/** True for a step line (as opposed to an eval line). */
+export type MetricsRecord = StepRecord | EvalRecord | BackendRecord;
+
+/** True for a step line (as opposed to an eval or run line). */
 export function isStepRecord(r: MetricsRecord): r is StepRecord {
   return 'loss' in r;
+}
+
+/** True for an eval line. */
+export function isEvalRecord(r: MetricsRecord): r is EvalRecord {
+  return 'val_loss' in r;
 }
 
 /** Reads metrics.jsonl (a torn last line from a kill is skipped). */

@@ -1,6 +1,6 @@
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { escapeHtml, scriptJson, uplotInline } from '../core/html-page.js';
-import { isStepRecord, type MetricsRecord } from './metrics.js';
+import { isEvalRecord, isStepRecord, type MetricsRecord } from './metrics.js';
 
 /** An extra table of a report (e.g. the dataset statistics of the pipeline that fed the run). */
 export interface ReportTable {
@@ -21,13 +21,13 @@ function renderTable(t: ReportTable): string {
  */
 export function renderReport(title: string, summary: Record<string, unknown>, records: MetricsRecord[], tables: ReportTable[] = [], sections: string[] = []): string {
   const steps = records.filter(isStepRecord);
-  const evals = records.filter((r) => !isStepRecord(r));
+  const evals = records.filter(isEvalRecord);
   // uPlot wants aligned columns; val loss is sparse, so it is null between evals.
   const xs = [...new Set([...steps.map((r) => r.step), ...evals.map((r) => r.step)])].sort((a, b) => a - b);
   const byStep = new Map(steps.map((r) => [r.step, r]));
   const evalByStep = new Map(evals.map((r) => [r.step, r]));
   const loss = xs.map((x) => byStep.get(x)?.loss ?? null);
-  const val = xs.map((x) => (evalByStep.get(x) as { val_loss?: number } | undefined)?.val_loss ?? null);
+  const val = xs.map((x) => evalByStep.get(x)?.val_loss ?? null);
   const tps = xs.map((x) => byStep.get(x)?.tokens_per_s ?? null);
   const wait = xs.map((x) => byStep.get(x)?.data_wait_ms ?? null);
   const rows = Object.entries(summary)

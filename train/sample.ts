@@ -40,7 +40,7 @@ function pick(logits: Float32Array, temperature: number, topK: number, random: (
  * Continues `prompt` (token ids) by up to maxNewTokens sampled ids and returns only the new ones.
  * No KV cache: each token re-runs the last seqLen positions, fine for the small models kiln trains.
  */
-export function generate(model: CausalLM, prompt: readonly number[], options: SampleOptions): number[] {
+export async function generate(model: CausalLM, prompt: readonly number[], options: SampleOptions): Promise<number[]> {
   const { seqLen } = model.config;
   const random = seededRandom(options.seed ?? 0);
   const context = prompt.length > 0 ? [...prompt] : [options.stopAt ?? 0];
@@ -51,7 +51,8 @@ export function generate(model: CausalLM, prompt: readonly number[], options: Sa
       const logits = model.logits(tf.tensor2d(window, [1, window.length], 'int32'));
       return tf.slice(logits, [window.length - 1, 0], [1, model.config.vocabSize]);
     });
-    const values = last.dataSync() as Float32Array;
+    // Async read: tfjs-webgpu cannot read synchronously in Node.
+    const values = (await last.data()) as Float32Array;
     last.dispose();
     const next = pick(values, options.temperature ?? 0.8, options.topK ?? 40, random);
     produced.push(next);

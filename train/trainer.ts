@@ -8,16 +8,18 @@ import { z } from 'zod';
 import { ConfigChangedError, ConfigError, UsageError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { selectBackend } from './backend.js';
+import type { AdapterDescription } from './webgpu-adapter.js';
 import { checkpointsDir, latestCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 import { scheduleOf, TrainConfigSchema, type TrainConfig, type TrainConfigInput } from './config.js';
 import { shardSource, type Batch, type BatchSource, type OpenSource } from './data-source.js';
 import { evaluate } from './evaluate.js';
 import { checkStepMemory, paramCount, stepMemory } from './memory-estimate.js';
-import { isStepRecord, MetricsLog, readMetrics } from './metrics.js';
+import { fp32Peak, modelFlopsUtilisation } from './device-peak.js';
+import { isEvalRecord, isStepRecord, MetricsLog, readMetrics } from './metrics.js';
 import { MODEL_PRESETS, modelConfigFor, type ModelConfig } from './model/config.js';
 import { batchLoss, createModel, type CausalLM } from './model/model.js';
 import { AdamW } from './optim/adamw.js';
-import { clipByGlobalNorm } from './optim/clip.js';
+import { clipByGlobalNorm, sumPairwise } from './optim/clip.js';
 import { learningRate } from './optim/schedule.js';
 import { TrainProgress } from './progress.js';
 import { writeReport } from './report.js';
@@ -37,6 +39,12 @@ export interface TrainSummary {
   /** Share of step time spent waiting for the loader (this process's steps). */
   data_wait_share: number;
   backend: string;
+  /** The WebGPU adapter the run used (vendor, architecture, device, driver); null off WebGPU. */
+  adapter: AdapterDescription | null;
+  /** Why `--backend auto` passed over each faster backend (empty for a named backend). */
+  backend_skipped: { name: string; reason: string }[];
+  /** Model FLOPs utilisation (6·params·tokens/s over the adapter's fp32 peak); null when the peak is unknown. */
+  mfu: number | null;
   checkpoint: string | null;
   params: number;
   model: ModelConfig;
@@ -129,7 +137,7 @@ async function finishedRun(ck: LoadedCheckpoint, config: TrainConfig, out: strin
   const metricsPath = path.join(out, 'metrics.jsonl');
   const records = (await readMetrics(metricsPath)).filter((r) => r.step <= ck.manifest.step);
   const steps = records.filter(isStepRecord);
-  const evals = records.filter((r) => !isStepRecord(r));
+  const evals = records.filter(isEvalRecord);
   const lastEval = evals.at(-1) as { val_loss: number } | undefined;
   const waitMs = steps.reduce((a, r) => a + r.data_wait_ms, 0);
   const computeMs = steps.reduce((a, r) => a + r.compute_ms, 0);
@@ -137,7 +145,7 @@ async function finishedRun(ck: LoadedCheckpoint, config: TrainConfig, out: strin
   if (config.sampleTokens > 0) {
     await selectBackend(config.backend);
     const model = modelFromCheckpoint(ck);
-    sample = generate(model, [], { maxNewTokens: config.sampleTokens, seed: ck.manifest.seed, stopAt: ck.manifest.eosId ?? undefined });
+    sample = await generate(model, [], { maxNewTokens: config.sampleTokens, seed: ck.manifest.seed, stopAt: ck.manifest.eosId ?? undefined });
     model.params.dispose();
   }
   log.info('train.up_to_date', { out, step: ck.manifest.step });
@@ -150,6 +158,9 @@ async function finishedRun(ck: LoadedCheckpoint, config: TrainConfig, out: strin
     tokens_per_s: steps.length === 0 ? 0 : steps.reduce((a, r) => a + r.tokens_per_s, 0) / steps.length,
     data_wait_share: waitMs / Math.max(1e-9, waitMs + computeMs),
     backend: String(ck.manifest.train.backend ?? config.backend),
+    adapter: null,
+    backend_skipped: [],
+    mfu: null,
     checkpoint: ck.dir,
     params: paramCount(ck.manifest.model),
     model: ck.manifest.model,
@@ -193,7 +204,8 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
   } else if (config.resume) log.info('train.resume_none', { out });
 
   const backend = await selectBackend(config.backend);
-  log.info('train.backend', { backend: backend.name, engine: backend.engine, skipped: backend.skipped });
+  log.info('train.backend', { backend: backend.name, engine: backend.engine, adapter: backend.adapter, skipped: backend.skipped });
+  const peak = fp32Peak(backend.adapter);
   const seed = ck?.manifest.seed ?? config.seed;
   const openSource = options.openSource ?? shardSource(config.data);
 
@@ -227,6 +239,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
 
   const metricsPath = path.join(out, 'metrics.jsonl');
   const metrics = await MetricsLog.open(metricsPath, ck === undefined ? undefined : startStep);
+  await metrics.write({ step: startStep, backend: backend.name, adapter: backend.adapter, backend_skipped: backend.skipped });
   const runEval = async (step: number): Promise<number | null> => {
     const source = await openSource({ split: 'val', batchSize: config.batchSize, seed, epoch: 0 });
     try {
@@ -275,14 +288,20 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
     log.info('train.checkpoint', { step, dir: lastCheckpoint });
     await writeReport(reportPath, `kiln train: ${path.basename(out)}`, summaryFields(step), await readMetrics(metricsPath));
   };
-  const summaryFields = (step: number): Record<string, unknown> => ({
+  const summaryFields = (step: number): Record<string, unknown> => {
+    const tokensPerS = tokensPerStep * (step - startStep) / Math.max(1e-9, (waitMsTotal + computeMsTotal) / 1000);
+    return {
     steps: step,
     final_loss: lastLoss,
     val_loss: valLoss,
     initial_val_loss: initialValLoss,
-    tokens_per_s: tokensPerStep * (step - startStep) / Math.max(1e-9, (waitMsTotal + computeMsTotal) / 1000),
+    tokens_per_s: tokensPerS,
     data_wait_share: waitMsTotal / Math.max(1e-9, waitMsTotal + computeMsTotal),
     backend: backend.name,
+    adapter: backend.adapter === null ? undefined : describeAdapter(backend.adapter),
+    backend_skipped: backend.skipped.length === 0 ? undefined : backend.skipped.map((k) => `${k.name}: ${k.reason}`).join('; '),
+    device_peak_fp32: peak === null ? undefined : `${peak.name}: ${(peak.flops / 1e12).toFixed(1)} TFLOP/s`,
+    mfu: peak === null ? null : modelFlopsUtilisation(model.params.count(), tokensPerS, peak.flops),
     params: model.params.count(),
     arch: modelConfig.arch,
     d_model: modelConfig.dModel,
@@ -292,7 +311,8 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
     seq_len: seqLen,
     batch_size: config.batchSize,
     grad_accum: config.gradAccum,
-  });
+    };
+  };
 
   // Memory per step: the weights and two AdamW moments (3x params), one batch's activations and
   // gradients (the [B*T, V] logits dominate at large vocabularies), plus the loader's own bounded
@@ -305,7 +325,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
       let waitMs = 0;
       const stepStart = performance.now();
       const summed = new Map<string, tf.Tensor>();
-      let lossSum = 0;
+      const losses: tf.Scalar[] = [];
       for (let micro = 0; micro < config.gradAccum; micro++) {
         const waitStart = performance.now();
         const batch = await stream.next();
@@ -313,8 +333,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
         const rows = tf.tensor2d(batch.tokens, [batch.batchSize, batch.rowLength], 'int32');
         const { value, grads } = tf.variableGrads(() => batchLoss(model, rows), model.params.list());
         rows.dispose();
-        lossSum += value.dataSync()[0]!;
-        value.dispose();
+        losses.push(value);
         // variableGrads keys by the variable's tfjs name; map back to parameter names.
         for (const spec of model.params.specs) {
           const g = grads[model.params.get(spec.name).name];
@@ -334,15 +353,21 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
           g.dispose();
         }
       }
-      const gradNorm = clipByGlobalNorm(summed, config.gradClip);
+      const normTensor = clipByGlobalNorm(summed, config.gradClip);
       optimizer.apply(summed, lr);
       for (const g of summed.values()) g.dispose();
+      // The step's only reads from the device: its loss and gradient norm, asynchronously and
+      // together (a dataSync would block the event loop, and the loader's prefetch with it).
+      const lossTensor = losses.length === 1 ? losses[0]! : sumPairwise(losses);
+      const [lossRead, normRead] = await Promise.all([lossTensor.data(), normTensor.data()]);
+      const gradNorm = normRead[0]!;
+      tf.dispose([lossTensor, normTensor, ...losses]);
       step += 1;
       const stepMs = performance.now() - stepStart;
       const computeMs = stepMs - waitMs;
       waitMsTotal += waitMs;
       computeMsTotal += computeMs;
-      lastLoss = lossSum / config.gradAccum;
+      lastLoss = lossRead[0]! / config.gradAccum;
       if (!Number.isFinite(lastLoss)) log.warn('train.loss_not_finite', { step, loss: lastLoss });
       await metrics.write({
         step,
@@ -369,7 +394,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
     await stream.source.close();
   }
 
-  const sample = config.sampleTokens > 0 ? generate(model, [], { maxNewTokens: config.sampleTokens, seed, stopAt: stream.source.eosId }) : undefined;
+  const sample = config.sampleTokens > 0 ? await generate(model, [], { maxNewTokens: config.sampleTokens, seed, stopAt: stream.source.eosId }) : undefined;
   const fields = summaryFields(step);
   await writeReport(reportPath, `kiln train: ${path.basename(out)}`, fields, await readMetrics(metricsPath));
   const summary: TrainSummary = {
@@ -381,6 +406,9 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
     tokens_per_s: fields.tokens_per_s as number,
     data_wait_share: fields.data_wait_share as number,
     backend: backend.name,
+    adapter: backend.adapter,
+    backend_skipped: backend.skipped,
+    mfu: fields.mfu as number | null,
     checkpoint: lastCheckpoint,
     params: model.params.count(),
     model: modelConfig,
@@ -397,4 +425,9 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
   optimizer.dispose();
   model.params.dispose();
   return summary;
+}
+
+/** One line naming a WebGPU adapter: vendor, architecture, device and driver. */
+function describeAdapter(a: AdapterDescription): string {
+  return [a.vendor, a.architecture, a.device, a.description].filter((x) => x !== '').join(' / ') + (a.fallback ? ' (fallback adapter)' : '');
 }

@@ -72,7 +72,7 @@ export function register(program: Command): void {
         prompt = Array.from(await tokenizer.encode(flags.prompt));
       }
       const model = modelFromCheckpoint(ck);
-      const ids = generate(model, prompt, {
+      const ids = await generate(model, prompt, {
         maxNewTokens: number('tokens', flags.tokens, true),
         temperature: number('temperature', flags.temperature, false),
         topK: number('top-k', flags.topK, true),

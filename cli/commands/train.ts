@@ -93,7 +93,7 @@ export function register(program: Command): void {
     .option('--warmup-steps <n>', 'linear warmup steps (default 10% of steps, at most 100)', integer('warmup-steps'))
     .option('--weight-decay <x>', 'AdamW decoupled weight decay (default 0.1)', positiveNumber('weight-decay'))
     .option('--grad-clip <x>', 'global gradient-norm clip, 0 = off (default 1)', positiveNumber('grad-clip'))
-    .option('--model <name|file>', 'gpt-mini | gpt-small | llama-mini | CONFIG.json (default gpt-mini)')
+    .option('--model <name|file>', 'gpt-mini | gpt-small | llama-mini | gpt2-124m | llama-124m | CONFIG.json (default gpt-mini)')
     .option('--backend <name>', `${BACKEND_NAMES.join(' | ')} (default auto)`)
     .option('--eval-every <n>', 'evaluate on the val split every n steps, 0 = start and end only (default 100)', integer('eval-every'))
     .option('--eval-batches <n>', 'cap val batches per evaluation (default: the whole val split)', integer('eval-batches'))

@@ -28,13 +28,18 @@ export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export type ModelShape = Omit<z.input<typeof ModelConfigSchema>, 'vocabSize' | 'seqLen'> & { seqLen?: number };
 
 /**
- * Presets sized for a CPU: gpt-mini is the 0.94M-parameter model of deps.md §3 (at vocab 4096),
+ * Presets: the -mini/-small ones are sized for a CPU: gpt-mini is the 0.94M-parameter model of deps.md §3 (at vocab 4096),
  * which trains at ~1k tokens/s on one WASM core, so learning shows in a few minutes.
  */
 export const MODEL_PRESETS: Record<string, ModelShape> = {
   'gpt-mini': { arch: 'gpt', dModel: 128, nLayer: 2, nHead: 4 },
   'gpt-small': { arch: 'gpt', dModel: 256, nLayer: 4, nHead: 8 },
   'llama-mini': { arch: 'llama', dModel: 128, nLayer: 2, nHead: 4, tieEmbeddings: false },
+  // For a GPU (--backend webgpu): GPT-2 small's shape, 124M parameters at GPT-2's 50257 vocabulary.
+  'gpt2-124m': { arch: 'gpt', dModel: 768, nLayer: 12, nHead: 12, seqLen: 1024 },
+  // The same width and depth as a Llama (RoPE, RMSNorm, SwiGLU at 8/3·d = 2048, no biases); the head is
+  // tied to the embedding, as in Llama 3.2's small models, to land at 124M too (untied: 162M).
+  'llama-124m': { arch: 'llama', dModel: 768, nLayer: 12, nHead: 12, tieEmbeddings: true },
 };
 
 /** The MLP width this config uses. */
