@@ -126,19 +126,19 @@ async function writeWordInputs(dir: string, docs: number[]): Promise<string> {
 }
 
 /** A pipeline tokenizing `input` in `tasks` tasks (one per input file). */
-function tokenizeYaml(input: string, tasks: number, slurm?: string): string {
-  return ['name: tok', 'workdir: ./work', ...(slurm ? ['executor: slurm', slurm] : []), 'stages:', '  tokenize:', `    inputs: [${JSON.stringify(input)}]`, `    tasks: ${tasks}`, '    tokenizer: gpt2', ''].join('\n');
+function tokenizeYaml(input: string, tasks: number, slurm?: string, stageSlurm?: string): string {
+  return ['name: tok', 'workdir: ./work', ...(slurm ? ['executor: slurm', slurm] : []), 'stages:', '  tokenize:', `    inputs: [${JSON.stringify(input)}]`, `    tasks: ${tasks}`, ...(stageSlurm ? [`    slurm: ${stageSlurm}`] : []), '    tokenizer: gpt2', ''].join('\n');
 }
 
-/** The nodes each element of array job `id` ran on, from `sacct` (accounting arrives asynchronously). */
-async function sacctNodes(id: string, elements: number): Promise<Map<string, string>> {
+/** Node and CPUs of each element of array job `id`, from `sacct` (accounting arrives asynchronously). */
+async function sacctNodes(id: string, elements: number): Promise<Map<string, { node: string; cpus: number }>> {
   const end = Date.now() + 30_000;
   for (;;) {
-    const out = spawnSync('sacct', ['-n', '-X', '-P', '-j', id, '--format=JobID,NodeList,State'], { encoding: 'utf8' });
+    const out = spawnSync('sacct', ['-n', '-X', '-P', '-j', id, '--format=JobID,NodeList,State,AllocCPUS'], { encoding: 'utf8' });
     assert.equal(out.status, 0, `sacct: ${out.stderr}`);
     const rows = out.stdout.trim().split('\n').filter(Boolean).map((l) => l.split('|'));
     const done = rows.filter(([, node, state]) => state === 'COMPLETED' && node && node !== 'None assigned');
-    if (done.length === elements) return new Map(done.map(([job, node]) => [job, node]));
+    if (done.length === elements) return new Map(done.map(([job, node, , cpus]) => [job, { node, cpus: Number(cpus) }]));
     assert.ok(Date.now() < end, `sacct shows ${done.length} of ${elements} elements of ${id}: ${out.stdout}`);
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -164,15 +164,18 @@ slurmTest('executor slurm: a tokenize array spreads over >= 3 nodes and writes w
   const input = await writeWordInputs(dir, [300, 300, 300, 300, 300, 300]);
   const local = await writePipeline(dir, tokenizeYaml(input, 6), 'local.yaml');
   const slurmDir = await tempDir();
-  const slurm = await writePipeline(slurmDir, tokenizeYaml(input, 6, 'slurm: { tasks: 6, parallelism: 6, poll_seconds: 0.3 }'), 'slurm.yaml');
+  // The stage's own slurm: block reaches sbatch: each element is allocated 2 CPUs.
+  const slurm = await writePipeline(slurmDir, tokenizeYaml(input, 6, 'slurm: { tasks: 6, parallelism: 6, poll_seconds: 0.3 }', '{ cpus_per_task: 2 }'), 'slurm.yaml');
   await runPipeline(local, { quiet: true });
   const result = await runPipeline(slurm, { quiet: true });
   assert.deepEqual(result.reports.map((r) => [r.key, r.status, r.docsOut]), [['tokenize', 'ran', 1800]]);
   const localFiles = await dataFiles(path.join(dir, 'work/tokenize'));
   assert.equal(localFiles.size, 7);
   assert.deepEqual(await dataFiles(path.join(slurmDir, 'work/tokenize')), localFiles);
-  const nodes = await sacctNodes(result.reports[0].jobs![0], 6);
-  assert.ok(new Set(nodes.values()).size >= 3, `tokenize elements ran on ${[...new Set(nodes.values())].join(',')}`);
+  const elements = [...(await sacctNodes(result.reports[0].jobs![0], 6)).values()];
+  const nodes = new Set(elements.map((e) => e.node));
+  assert.ok(nodes.size >= 3, `tokenize elements ran on ${[...nodes].join(',')}`);
+  assert.deepEqual(elements.map((e) => e.cpus), [2, 2, 2, 2, 2, 2]);
 });
 
 slurmTest('executor slurm: a tokenize task cancelled mid-run, then run again, changes nothing in the output', async () => {
