@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
-import { PipelineFile, RUNNER_KEYS, type SlurmSettings } from './pipeline-file.js';
+import { PipelineFile, RUNNER_KEYS, type SlurmSettings, type StageSlurmSettings } from './pipeline-file.js';
 import { loadStageModule, type AnyStage, type StageRegistry } from './stage-registry.js';
 import { parseYamlSource, type YamlPath, type YamlSource } from './yaml-source.js';
 
@@ -18,6 +18,8 @@ export interface PipelineStage {
   tasks?: number;
   /** Explicit inputs (absolute); undefined = the previous stage's output. */
   inputs?: string[];
+  /** This stage's own Slurm resources (`slurm:` in its entry), over the pipeline's. */
+  slurm?: StageSlurmSettings;
 }
 
 /** A validated pipeline file. */
@@ -89,6 +91,7 @@ export async function parsePipeline(text: string, file: string, registrySource: 
       rawConfig,
       tasks: entry.tasks,
       inputs: entry.inputs?.map((p) => path.resolve(base, p)),
+      slurm: entry.slurm,
     });
   }
 

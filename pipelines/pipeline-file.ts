@@ -1,15 +1,32 @@
 import { z } from 'zod';
 
 /** Keys of a stage entry that the runner reads; every other key is the stage's own config. */
-export const RUNNER_KEYS = ['stage', 'module', 'export', 'tasks', 'inputs'] as const;
+export const RUNNER_KEYS = ['stage', 'module', 'export', 'tasks', 'inputs', 'slurm'] as const;
 
-/** Slurm settings of a pipeline (`slurm:` block); each maps to one sbatch flag. */
-export const SlurmSettings = z.strictObject({
+/** Resources of a stage's Slurm jobs; each maps to one sbatch flag. */
+const slurmResourceShape = {
   partition: z.string().min(1).optional(),
   account: z.string().min(1).optional(),
   cpus_per_task: z.int().positive().optional(),
   mem: z.string().regex(/^\d+[KMGT]?$/, 'a Slurm memory size such as 4G').optional(),
   time: z.string().regex(/^[0-9:-]+$/, 'a Slurm time such as 1:00:00').optional(),
+  /** Generic resources, e.g. `gpu:1` (`--gres`). */
+  gres: z.string().regex(/^[A-Za-z0-9_:,.-]+$/, 'a Slurm gres such as gpu:1').optional(),
+};
+
+/** A stage entry's own `slurm:` block: overrides the pipeline's resources for that stage's jobs. */
+export const StageSlurmSettings = z.strictObject({
+  ...slurmResourceShape,
+  /** Array elements of this stage running at once. */
+  parallelism: z.int().positive().optional(),
+  /** Further sbatch arguments for this stage's jobs, after the pipeline's. */
+  extra_args: z.array(z.string()).default([]),
+});
+export type StageSlurmSettings = z.infer<typeof StageSlurmSettings>;
+
+/** Slurm settings of a pipeline (`slurm:` block); each resource maps to one sbatch flag. */
+export const SlurmSettings = z.strictObject({
+  ...slurmResourceShape,
   /** Array elements of one stage running at once (`--array=0-(N-1)%P`). */
   parallelism: z.int().positive().default(8),
   /** Task count of stages that do not set `tasks:`, fixed at submit time (later stages' inputs do not exist yet). */
@@ -34,6 +51,8 @@ export const StageEntry = z.looseObject({
   tasks: z.int().positive().optional(),
   /** Input datasets or files of this stage instead of the previous stage's output. */
   inputs: z.array(z.string().min(1)).optional(),
+  /** Slurm resources of this stage's jobs (partition, cpus, memory, time, gres), over the pipeline's. */
+  slurm: StageSlurmSettings.optional(),
 });
 export type StageEntry = z.infer<typeof StageEntry>;
 

@@ -7,7 +7,7 @@ import { describeError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import type { ExecuteResult } from './executors/executor.js';
 import { runLocal } from './executors/local.js';
-import { runSlurm } from './executors/slurm.js';
+import { describeSlurmJobs, runSlurm } from './executors/slurm.js';
 import { loadPipeline, type RegistrySource, type Pipeline } from './load-pipeline.js';
 import { acquireLock, type LockOwner } from './lock.js';
 import { describePlan, pipelineMetaDir, planPipeline, type PipelinePlan } from './pipeline-plan.js';
@@ -82,7 +82,8 @@ export async function runPipeline(file: string, options: RunPipelineOptions = {}
   const log = options.log ?? createLogger({ pipeline: pipeline.name });
   if (options.dryRun) {
     const plan = await planPipeline(pipeline, { only: options.only });
-    return { pipeline, plan, planText: describePlan(plan, executor), executor, status: 'planned', reports: [], generation: plan.generation };
+    const planText = [...describePlan(plan, executor), ...(executor === 'slurm' ? describeSlurmJobs(plan, { overwrite: options.overwrite }) : [])];
+    return { pipeline, plan, planText, executor, status: 'planned', reports: [], generation: plan.generation };
   }
   const lock = await acquireLock(lockPath(pipeline), { wait: options.wait, log, signal: options.signal, onWait: options.onWait });
   const started = new Date().toISOString();

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { KilnError } from '../../core/errors.js';
 import { isComposite } from '../composite-stage.js';
 import { pipelineMetaDir, stageStateOf, type PipelinePlan, type PlannedStage } from '../pipeline-plan.js';
-import type { SlurmSettings } from '../pipeline-file.js';
+import type { SlurmSettings, StageSlurmSettings } from '../pipeline-file.js';
 import type { StageReport, TaskFailure } from '../stage-report.js';
 import { stagesToRun, type Executor } from './executor.js';
 import { shellCommand, ShellRaw } from './shell-quote.js';
@@ -39,33 +39,112 @@ function kilnCommand(settings: SlurmSettings): string[] {
   return [process.execPath, cli];
 }
 
-/** sbatch flags from the pipeline's `slurm:` block (each a separate argv entry, no shell). */
-function resourceFlags(s: SlurmSettings): string[] {
+/** sbatch resource flags: the pipeline's `slurm:` block, each key overridden by the stage's own (separate argv entries, no shell). */
+function resourceFlags(s: SlurmSettings, own: StageSlurmSettings | undefined): string[] {
+  const r = { ...s, ...Object.fromEntries(Object.entries(own ?? {}).filter(([, v]) => v !== undefined)) };
   const flags: string[] = [];
-  if (s.partition) flags.push(`--partition=${s.partition}`);
-  if (s.account) flags.push(`--account=${s.account}`);
-  if (s.cpus_per_task) flags.push(`--cpus-per-task=${s.cpus_per_task}`);
-  if (s.mem) flags.push(`--mem=${s.mem}`);
-  if (s.time) flags.push(`--time=${s.time}`);
-  return [...flags, ...s.extra_args];
+  if (r.partition) flags.push(`--partition=${r.partition}`);
+  if (r.account) flags.push(`--account=${r.account}`);
+  if (r.cpus_per_task) flags.push(`--cpus-per-task=${r.cpus_per_task}`);
+  if (r.mem) flags.push(`--mem=${r.mem}`);
+  if (r.time) flags.push(`--time=${r.time}`);
+  if (r.gres) flags.push(`--gres=${r.gres}`);
+  return [...flags, ...s.extra_args, ...(own?.extra_args ?? [])];
+}
+
+/** One sbatch call of a stage; the dependency on the job before is added at submit. */
+interface JobSpec {
+  role: 'plan' | 'array' | 'finalize';
+  script: string;
+  command: Array<string | ShellRaw>;
+  flags: string[];
+}
+
+/** The Slurm jobs of one stage still to run, in submit order. */
+export interface StageJobPlan {
+  stage: PlannedStage;
+  /** Array size: elements beyond the stage's own plan exit at once. */
+  tasks: number;
+  /** Elements running at once. */
+  parallelism: number;
+  jobs: JobSpec[];
+}
+
+/**
+ * The jobs of each stage to run (undefined for a stage that is done): with --overwrite a plan
+ * job, then the task array, then (not for composite stages) a finalize job. N is fixed here, at
+ * submit time (`tasks:` or `slurm.tasks`), because later stages' inputs do not exist yet.
+ */
+export function slurmJobPlan(plan: PipelinePlan, runDir: string, options: { overwrite?: boolean } = {}): Array<StageJobPlan | undefined> {
+  const pipeline = plan.pipeline;
+  const settings = pipeline.slurm;
+  const kiln = kilnCommand(settings);
+  const logDir = path.join(runDir, 'logs');
+  // sbatch expands %-patterns in --output: a literal % in the workdir must be doubled.
+  const logPattern = (name: string): string => `--output=${logDir.replace(/%/g, '%%')}${path.sep}${name}`;
+  const run = stagesToRun(plan);
+  return plan.stages.map((s, i) => {
+    if (!run[i]) return undefined;
+    // A composite stage (dedupe, train, crawl) is one job running all of it.
+    const composite = isComposite(s.stage);
+    const tasks = composite ? 1 : (s.tasks ?? settings.tasks);
+    const parallelism = Math.min(s.entry.slurm?.parallelism ?? settings.parallelism, tasks);
+    const base = [...kiln, 'task', pipeline.file, '--stage', s.key, '--tasks', String(tasks), ...(plan.generation ? ['--generation', plan.generation] : [])];
+    const common = [`--job-name=kiln-${pipeline.name}-${s.key}`, `--chdir=${pipeline.workdir}`, ...resourceFlags(settings, s.entry.slurm)];
+    const jobs: JobSpec[] = [];
+    // Array elements plan the stage themselves; a separate planning job is needed only to
+    // replace an output made with another config (exactly once, before any element starts).
+    if (options.overwrite) jobs.push({ role: 'plan', script: path.join(runDir, `${s.key}-plan.sh`), command: [...base, '--plan', '--overwrite'], flags: [...common, logPattern(`${s.key}-plan-%j.log`)] });
+    jobs.push({
+      role: 'array',
+      script: path.join(runDir, `${s.key}-task.sh`),
+      command: [...base, '--task', new ShellRaw('"$SLURM_ARRAY_TASK_ID"')],
+      flags: [...common, `--array=0-${tasks - 1}%${parallelism}`, logPattern(`${s.key}-%A_%a.log`)],
+    });
+    if (!composite) jobs.push({ role: 'finalize', script: path.join(runDir, `${s.key}-finalize.sh`), command: [...base, '--finalize'], flags: [...common, logPattern(`${s.key}-finalize-%j.log`)] });
+    return { stage: s, tasks, parallelism, jobs };
+  });
+}
+
+/** sbatch arguments of a job, the dependency on the job before included. */
+function sbatchArgs(job: JobSpec, after: string | undefined): string[] {
+  return ['--parsable', '--kill-on-invalid-dep=yes', ...job.flags, ...(after ? [`--dependency=afterok:${after}`] : []), job.script];
+}
+
+/** `kiln run --dry-run --executor slurm`: each stage's array size and the sbatch lines it would submit. */
+export function describeSlurmJobs(plan: PipelinePlan, options: { overwrite?: boolean } = {}): string[] {
+  const runDir = path.join(pipelineMetaDir(plan.pipeline.workdir), 'slurm', '<run>');
+  const lines = ['slurm jobs, in submit order (each waits for the one before with --dependency=afterok):'];
+  let previous: string | undefined;
+  for (const stage of slurmJobPlan(plan, runDir, options)) {
+    if (!stage) continue;
+    const composite = isComposite(stage.stage.stage);
+    lines.push(`  ${stage.stage.key}: array of ${stage.tasks} task${stage.tasks > 1 ? 's' : ''}, ${stage.parallelism} at once${composite ? ' (a multi-phase stage runs as one job)' : ''}`);
+    for (const job of stage.jobs) {
+      const id = `<${stage.stage.key}-${job.role}>`;
+      lines.push(`    ${id} = ${shellCommand(['sbatch', ...sbatchArgs(job, previous)])}`, `      runs: ${shellCommand(job.command)}`);
+      previous = id;
+    }
+  }
+  return lines;
 }
 
 /** Writes a job script and submits it; returns the job id. */
-async function submit(script: string, command: ReadonlyArray<string | ShellRaw>, flags: string[]): Promise<string> {
+async function submit(job: JobSpec, after: string | undefined): Promise<string> {
   // Every argument is single-quoted: the script is run by a shell, and paths or names from the
   // pipeline file must never be interpreted by it.
   const body = [
     '#!/bin/sh',
     '# written by kiln run: one step of a pipeline stage',
     'echo "kiln task on $(hostname) job ${SLURM_JOB_ID:-?} array ${SLURM_ARRAY_JOB_ID:-}_${SLURM_ARRAY_TASK_ID:-} started $(date -u +%FT%TZ)" >&2',
-    shellCommand(command),
+    shellCommand(job.command),
     'status=$?',
     '[ "$status" -eq 0 ] || echo "kiln task exited with status $status" >&2',
     'exit "$status"',
     '',
   ].join('\n');
-  await fs.writeFile(script, body, { mode: 0o755 });
-  return parseSbatchId(await slurmCommand('sbatch', ['--parsable', '--kill-on-invalid-dep=yes', ...flags, script]));
+  await fs.writeFile(job.script, body, { mode: 0o755 });
+  return parseSbatchId(await slurmCommand('sbatch', sbatchArgs(job, after)));
 }
 
 /**
@@ -79,45 +158,24 @@ async function submit(script: string, command: ReadonlyArray<string | ShellRaw>,
 export const runSlurm: Executor = async (plan, options) => {
   const pipeline = plan.pipeline;
   const settings = pipeline.slurm;
-  const kiln = kilnCommand(settings);
   const runId = new Date().toISOString().replace(/[-:.]/g, '');
   const runDir = path.join(pipelineMetaDir(pipeline.workdir), 'slurm', runId);
   const logDir = path.join(runDir, 'logs');
-  // sbatch expands %-patterns in --output: a literal % in the workdir must be doubled.
-  const logPattern = (name: string): string => `--output=${logDir.replace(/%/g, '%%')}${path.sep}${name}`;
+  const stageJobs = slurmJobPlan(plan, runDir, options);
   await makeDirs(logDir);
-  const run = stagesToRun(plan);
   const reports: StageReport[] = [];
   const submitted: StageJobs[] = [];
   let previous: string | undefined;
   for (const [i, s] of plan.stages.entries()) {
-    if (!run[i]) {
+    const planned = stageJobs[i];
+    if (!planned) {
       reports.push({ key: s.key, stage: s.stage.name, out: s.out, status: 'skipped', docsOut: s.state.rows, bytes: s.state.bytes, seconds: 0, stats: s.state.success?.stats ?? {}, tokens: s.state.success?.stats.tokens });
       continue;
     }
-    // A composite stage (dedupe, train, crawl) is one job running all of it.
-    const composite = isComposite(s.stage);
-    const tasks = composite ? 1 : (s.tasks ?? settings.tasks);
-    const base = [...kiln, 'task', pipeline.file, '--stage', s.key, '--tasks', String(tasks), ...(plan.generation ? ['--generation', plan.generation] : [])];
-    const common = [`--job-name=kiln-${pipeline.name}-${s.key}`, `--chdir=${pipeline.workdir}`, ...resourceFlags(settings)];
-    const after = (id: string | undefined): string[] => (id ? [`--dependency=afterok:${id}`] : []);
-    // Array elements plan the stage themselves; a separate planning job is needed only to
-    // replace an output made with another config (exactly once, before any element starts).
-    const planJob = options.overwrite
-      ? await submit(path.join(runDir, `${s.key}-plan.sh`), [...base, '--plan', '--overwrite'], [...common, logPattern(`${s.key}-plan-%j.log`), ...after(previous)])
-      : undefined;
-    const arrayJob = await submit(path.join(runDir, `${s.key}-task.sh`), [...base, '--task', new ShellRaw('"$SLURM_ARRAY_TASK_ID"')], [
-      ...common,
-      `--array=0-${tasks - 1}%${Math.min(settings.parallelism, tasks)}`,
-      logPattern(`${s.key}-%A_%a.log`),
-      ...after(planJob ?? previous),
-    ]);
-    const finalizeJob = composite
-      ? undefined
-      : await submit(path.join(runDir, `${s.key}-finalize.sh`), [...base, '--finalize'], [...common, logPattern(`${s.key}-finalize-%j.log`), ...after(arrayJob)]);
-    previous = finalizeJob ?? arrayJob;
-    submitted.push({ stage: s, tasks, plan: planJob, array: arrayJob, finalize: finalizeJob });
-    options.log.info('slurm_submitted', { stage: s.key, tasks, plan: planJob, array: arrayJob, finalize: finalizeJob, logs: logDir });
+    const ids: Partial<Record<JobSpec['role'], string>> = {};
+    for (const job of planned.jobs) previous = ids[job.role] = await submit(job, previous);
+    submitted.push({ stage: s, tasks: planned.tasks, plan: ids.plan, array: ids.array!, finalize: ids.finalize });
+    options.log.info('slurm_submitted', { stage: s.key, tasks: planned.tasks, ...ids, logs: logDir });
   }
   await fs.writeFile(
     path.join(runDir, 'jobs.json'),

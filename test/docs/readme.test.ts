@@ -22,7 +22,7 @@ const LANGS = new Set(['sh', 'ts', 'yaml', 'text']);
 // Per command; the whole file runs in about 3 minutes on 2 idle cores (the quickstart and the
 // training commands are most of it).
 const COMMAND_TIMEOUT_MS = 300_000;
-// Under CI the Slurm examples must run (.ci/run starts a one-node cluster and sets KILN_TEST_SLURM=1).
+// Under CI the Slurm examples must run (.ci/run starts a 3-node cluster and sets KILN_TEST_SLURM=1).
 const SLURM_REQUIRED = process.env.KILN_TEST_SLURM === '1' || process.env.CI === 'true';
 
 interface Ran {
@@ -76,7 +76,7 @@ function slurmSkip(command: string, cwd: string): string | undefined {
   const yaml = file && /\.ya?ml$/.test(file) && existsSync(path.join(cwd, file)) ? readFileSync(path.join(cwd, file), 'utf8') : '';
   const slurm = /--executor slurm/.test(command) || /^executor:\s*slurm/m.test(yaml);
   if (!slurm || !/^kiln run /.test(command) || SLURM_REQUIRED) return undefined;
-  return 'a Slurm example: runs when KILN_TEST_SLURM=1 or CI=true (start a one-node cluster with: bash .ci/slurm.sh start)';
+  return 'a Slurm example: runs when KILN_TEST_SLURM=1 or CI=true (start a cluster with: bash .ci/slurm.sh start)';
 }
 
 /** Runs one README command and checks what it wrote. */

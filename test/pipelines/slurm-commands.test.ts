@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { shellCommand, shellQuote, ShellRaw } from '../../pipelines/executors/shell-quote.js';
 import { parseSbatchId, parseScontrolJobs } from '../../pipelines/executors/slurm-jobs.js';
+import { runPipeline } from '../../pipelines/runner.js';
+import { createRegistry } from '../../pipelines/stage-registry.js';
+import { tempDir, toyPipelineYaml, writePipeline } from './toy-pipeline.js';
 
 test('shell quoting: hostile arguments reach the program byte for byte', () => {
   const hostile = ['plain', 'two words', "it's", '$(touch /tmp/pwned)', '`id`', 'a;b|c&d', 'new\nline', '', '*', '"dq"', "'\\''", '-n'];
@@ -27,4 +32,34 @@ test('scontrol -o show job records parse, paths with spaces included', () => {
   assert.equal(parseSbatchId('42\n'), '42');
   assert.equal(parseSbatchId('42;cluster\n'), '42');
   assert.throws(() => parseSbatchId('sbatch: error: Batch job submission failed'), /no job id/);
+});
+
+test('kiln run --dry-run --executor slurm: each array size and the sbatch lines, with per-stage resources over the pipeline\'s', async () => {
+  const dir = await tempDir();
+  const yaml = toyPipelineYaml({ count: 10, tasks: 6, extra: 'slurm: { partition: cpu, mem: 2G, time: "1:00:00", tasks: 3, parallelism: 4 }' }).replace(
+    '    export: toyUpper\n',
+    '    export: toyUpper\n    slurm: { partition: gpu, gres: "gpu:1", cpus_per_task: 2, parallelism: 1, extra_args: [--exclusive] }\n',
+  );
+  const file = await writePipeline(dir, yaml);
+  const result = await runPipeline(file, { registry: createRegistry([]), dryRun: true, executor: 'slurm' });
+  const text = result.planText!.join('\n');
+  assert.match(text, /^ {2}source: array of 6 tasks, 4 at once$/m);
+  assert.match(text, /^ {2}upper: array of 3 tasks, 1 at once$/m);
+  const sbatch = result.planText!.filter((l) => l.includes('= sbatch '));
+  assert.equal(sbatch.length, 4, text);
+  const [sourceArray, sourceFinalize, upperArray, upperFinalize] = sbatch;
+  assert.match(sourceArray, /--partition=cpu --mem=2G --time=1:00:00 --array=0-5%4 /);
+  assert.doesNotMatch(sourceArray, /--dependency|--gres/);
+  assert.match(sourceFinalize, /'--dependency=afterok:<source-array>' /);
+  assert.match(upperArray, /--partition=gpu --cpus-per-task=2 --mem=2G --time=1:00:00 --gres=gpu:1 --exclusive --array=0-2%1 .*'--dependency=afterok:<source-finalize>' \S*upper-task\.sh'$/);
+  assert.match(upperFinalize, /--gres=gpu:1 .*'--dependency=afterok:<upper-array>' /);
+  assert.match(text, /runs: \S+ \S*bin\.js task \S*pipeline\.yaml --stage upper --tasks 3 --task "\$SLURM_ARRAY_TASK_ID"/);
+  // Nothing was submitted or written.
+  assert.equal(await fs.stat(path.join(dir, 'work')).then(() => true, () => false), false);
+});
+
+test('a stage\'s slurm: block is checked like the pipeline\'s', async () => {
+  const dir = await tempDir();
+  const file = await writePipeline(dir, toyPipelineYaml({ count: 3 }).replace('    export: toyUpper\n', '    export: toyUpper\n    slurm: { mem: lots }\n'));
+  await assert.rejects(runPipeline(file, { registry: createRegistry([]), dryRun: true, executor: 'slurm' }), /mem/);
 });

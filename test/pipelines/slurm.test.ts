@@ -3,11 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { listInputFiles, readInputRows } from '../../core/input-files.js';
 import { SlurmJobFailedError } from '../../pipelines/executors/slurm.js';
 import { jobsInQueue } from '../../pipelines/executors/slurm-jobs.js';
 import { pipelineStatus } from '../../pipelines/pipeline-status.js';
 import { runPipeline } from '../../pipelines/runner.js';
-import { createRegistry } from '../../pipelines/stage-registry.js';
+import { builtinRegistry, createRegistry } from '../../pipelines/stage-registry.js';
 import { readSorted, tempDir, toyPipelineYaml, writePipeline } from './toy-pipeline.js';
 
 process.env.KILN_LOG = 'silent';
@@ -107,4 +108,102 @@ slurmTest('executor slurm --detach submits and returns; the jobs finish on their
   }
   const status = await pipelineStatus(file, noBuiltins);
   assert.deepEqual(status.stages.map((s) => [s.key, s.condition, s.rows]), [['source', 'done', 6], ['upper', 'pending', 0]]);
+});
+
+/** Writes `files` JSONL inputs of random-letter words (defeats the tokenizer's piece cache): file i holds docs[i] documents. */
+async function writeWordInputs(dir: string, docs: number[]): Promise<string> {
+  const input = path.join(dir, 'in');
+  await fs.mkdir(input, { recursive: true });
+  let seed = 7;
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const word = (): string => Array.from({ length: 3 + Math.floor(rnd() * 7) }, () => String.fromCharCode(97 + Math.floor(rnd() * 26))).join('');
+  for (const [f, count] of docs.entries()) {
+    const lines: string[] = [];
+    for (let j = 0; j < count; j++) lines.push(JSON.stringify({ id: `f${f}-${j}`, text: Array.from({ length: 120 }, word).join(' ') }));
+    await fs.writeFile(path.join(input, `part-${f}.jsonl`), lines.join('\n') + '\n');
+  }
+  return input;
+}
+
+/** A pipeline tokenizing `input` in `tasks` tasks (one per input file). */
+function tokenizeYaml(input: string, tasks: number, slurm?: string, stageSlurm?: string): string {
+  return ['name: tok', 'workdir: ./work', ...(slurm ? ['executor: slurm', slurm] : []), 'stages:', '  tokenize:', `    inputs: [${JSON.stringify(input)}]`, `    tasks: ${tasks}`, ...(stageSlurm ? [`    slurm: ${stageSlurm}`] : []), '    tokenizer: gpt2', ''].join('\n');
+}
+
+/** Node and CPUs of each element of array job `id`, from `sacct` (accounting arrives asynchronously). */
+async function sacctNodes(id: string, elements: number): Promise<Map<string, { node: string; cpus: number }>> {
+  const end = Date.now() + 30_000;
+  for (;;) {
+    const out = spawnSync('sacct', ['-n', '-X', '-P', '-j', id, '--format=JobID,NodeList,State,AllocCPUS'], { encoding: 'utf8' });
+    assert.equal(out.status, 0, `sacct: ${out.stderr}`);
+    const rows = out.stdout.trim().split('\n').filter(Boolean).map((l) => l.split('|'));
+    const done = rows.filter(([, node, state]) => state === 'COMPLETED' && node && node !== 'None assigned');
+    if (done.length === elements) return new Map(done.map(([job, node, , cpus]) => [job, { node, cpus: Number(cpus) }]));
+    assert.ok(Date.now() < end, `sacct shows ${done.length} of ${elements} elements of ${id}: ${out.stdout}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** Every row of a dataset, in part order (tokens as plain arrays). */
+async function readRows(dir: string): Promise<unknown[]> {
+  const rows: unknown[] = [];
+  for (const file of await listInputFiles([dir])) for await (const row of readInputRows(file)) rows.push(JSON.parse(JSON.stringify(row, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v))));
+  return rows;
+}
+
+/** The parts and the tokenizer record of a tokenize output: the files a later stage reads. */
+async function dataFiles(out: string): Promise<Map<string, Buffer>> {
+  const names = (await fs.readdir(out)).filter((f) => f.endsWith('.parquet')).sort();
+  const files = new Map<string, Buffer>();
+  for (const name of [...names, '_kiln/tokenize/info.json']) files.set(name, await fs.readFile(path.join(out, name)));
+  return files;
+}
+
+slurmTest('executor slurm: a tokenize array spreads over >= 3 nodes and writes what local writes, byte for byte', async () => {
+  const dir = await tempDir();
+  const input = await writeWordInputs(dir, [300, 300, 300, 300, 300, 300]);
+  const local = await writePipeline(dir, tokenizeYaml(input, 6), 'local.yaml');
+  const slurmDir = await tempDir();
+  // The stage's own slurm: block reaches sbatch: each element is allocated 2 CPUs.
+  const slurm = await writePipeline(slurmDir, tokenizeYaml(input, 6, 'slurm: { tasks: 6, parallelism: 6, poll_seconds: 0.3 }', '{ cpus_per_task: 2 }'), 'slurm.yaml');
+  await runPipeline(local, { quiet: true });
+  const result = await runPipeline(slurm, { quiet: true });
+  assert.deepEqual(result.reports.map((r) => [r.key, r.status, r.docsOut]), [['tokenize', 'ran', 1800]]);
+  const localFiles = await dataFiles(path.join(dir, 'work/tokenize'));
+  assert.equal(localFiles.size, 7);
+  assert.deepEqual(await dataFiles(path.join(slurmDir, 'work/tokenize')), localFiles);
+  const elements = [...(await sacctNodes(result.reports[0].jobs![0], 6)).values()];
+  const nodes = new Set(elements.map((e) => e.node));
+  assert.ok(nodes.size >= 3, `tokenize elements ran on ${[...nodes].join(',')}`);
+  assert.deepEqual(elements.map((e) => e.cpus), [2, 2, 2, 2, 2, 2]);
+});
+
+slurmTest('executor slurm: a tokenize task cancelled mid-run, then run again, changes nothing in the output', async () => {
+  const dir = await tempDir();
+  // Task 0 tokenizes ~20 MB (seconds), the others a little: task 0 is still running when cancelled.
+  const input = await writeWordInputs(dir, [24_000, 100, 100]);
+  const local = await writePipeline(dir, tokenizeYaml(input, 3), 'local.yaml');
+  const slurmDir = await tempDir();
+  const slurm = await writePipeline(slurmDir, tokenizeYaml(input, 3, 'slurm: { tasks: 3, parallelism: 3, poll_seconds: 0.3 }'), 'slurm.yaml');
+  await runPipeline(local, { quiet: true });
+  const first = await runPipeline(slurm, { quiet: true, detach: true });
+  const [array] = first.reports[0].jobs!;
+  const out = path.join(slurmDir, 'work/tokenize');
+  // Cancel element 0 once it has committed a first chunk of its output.
+  const end = Date.now() + 60_000;
+  while (!(await fs.readdir(path.join(out, '_kiln/commits')).catch(() => [] as string[])).some((f) => f.startsWith('00000-'))) {
+    assert.ok(Date.now() < end, 'task 0 committed nothing within 60 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(spawnSync('scancel', [`${array}_0`]).status, 0);
+  while ((await jobsInQueue(first.reports[0].jobs!)).length > 0) {
+    assert.ok(Date.now() < end, 'jobs did not end within 60 s');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const task0 = spawnSync('scontrol', ['-o', 'show', 'job', `${array}_0`], { encoding: 'utf8' }).stdout;
+  assert.match(task0, /JobState=CANCELLED/, 'task 0 was cancelled while running, not after it finished');
+  assert.notEqual((await pipelineStatus(slurm, builtinRegistry)).stages[0]?.condition, 'done');
+  const again = await runPipeline(slurm, { quiet: true });
+  assert.deepEqual(again.reports.map((r) => [r.key, r.status, r.docsOut]), [['tokenize', 'ran', 24_200]]);
+  assert.deepEqual(await readRows(out), await readRows(path.join(dir, 'work/tokenize')));
 });
