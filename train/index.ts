@@ -16,3 +16,4 @@ export * from './report.js';
 export * from './sample.js';
 export * from './trainer.js';
 export * from './weights.js';
+export * from './webgpu-guard.js';

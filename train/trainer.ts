@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ConfigChangedError, ConfigError, UsageError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { selectBackend } from './backend.js';
+import { checkLogitsFit, WebgpuGuard } from './webgpu-guard.js';
 import type { AdapterDescription } from './webgpu-adapter.js';
 import { checkpointsDir, latestCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 import { scheduleOf, TrainConfigSchema, type TrainConfig, type TrainConfigInput } from './config.js';
@@ -206,6 +207,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
   const backend = await selectBackend(config.backend);
   log.info('train.backend', { backend: backend.name, engine: backend.engine, adapter: backend.adapter, skipped: backend.skipped });
   const peak = fp32Peak(backend.adapter);
+  const gpuGuard = backend.name === 'webgpu' ? WebgpuGuard.attach() : null;
   const seed = ck?.manifest.seed ?? config.seed;
   const openSource = options.openSource ?? shardSource(config.data);
 
@@ -223,6 +225,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
     if (modelConfig.vocabSize !== vocabSize || modelConfig.seqLen < seqLen) {
       throw new ConfigError(`checkpoint model (vocab ${modelConfig.vocabSize}, seq ${modelConfig.seqLen}) does not fit the data (vocab ${vocabSize}, seq ${seqLen})`, { path: config.data });
     }
+    if (gpuGuard !== null) checkLogitsFit(gpuGuard.maxBinding, config.batchSize, seqLen, vocabSize, config.gradAccum);
     checkStepMemory(stepMemory(modelConfig, config.batchSize), `seq_len ${seqLen} of ${config.data}`);
   } catch (err) {
     await stream.source.close();
@@ -244,6 +247,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
     const source = await openSource({ split: 'val', batchSize: config.batchSize, seed, epoch: 0 });
     try {
       const result = await evaluate(model, source, config.evalBatches);
+      gpuGuard?.check(step);
       if (result.batches === 0) return null;
       await metrics.write({ step, val_loss: result.loss, val_perplexity: result.perplexity, val_tokens: result.tokens });
       log.info('train.eval', { step, val_loss: result.loss, val_perplexity: result.perplexity });
@@ -360,6 +364,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
       // together (a dataSync would block the event loop, and the loader's prefetch with it).
       const lossTensor = losses.length === 1 ? losses[0]! : sumPairwise(losses);
       const [lossRead, normRead] = await Promise.all([lossTensor.data(), normTensor.data()]);
+      gpuGuard?.check(step + 1);
       const gradNorm = normRead[0]!;
       tf.dispose([lossTensor, normTensor, ...losses]);
       step += 1;

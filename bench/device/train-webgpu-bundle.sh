@@ -15,6 +15,14 @@ rm -rf "$B" && mkdir -p "$B" "$stage/kiln/node_modules/webgpu/dist/linux-x64" "$
 npx esbuild dist/cli/bin.js --bundle --platform=node --format=esm --target=node20 --log-level=warning \
   --outfile="$stage/kiln/kiln.mjs" --external:webgpu --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
   --banner:js="import { createRequire as __kilnCreateRequire } from 'node:module'; const require = __kilnCreateRequire(import.meta.url);"
+# Worker threads are started from files next to the code that starts them
+# (new URL('./loader-worker.js', import.meta.url)): bundle each beside kiln.mjs under that name.
+for w in train/loader/loader-worker core/task-worker tokenize/encode-worker; do
+  npx esbuild "dist/$w.js" --bundle --platform=node --format=esm --target=node20 --log-level=warning \
+    --outfile="$stage/kiln/$(basename "$w").js" --external:webgpu --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
+    --banner:js="import { createRequire as __kilnCreateRequire } from 'node:module'; const require = __kilnCreateRequire(import.meta.url);"
+done
+echo '{"type":"module"}' > "$stage/kiln/package.json"
 cp node_modules/webgpu/{package.json,index.js} "$stage/kiln/node_modules/webgpu/"
 cp -r node_modules/uplot/{package.json,dist} "$stage/kiln/node_modules/uplot/"
 cp bench/device/train_torch_peer.py "$stage/kiln/"
@@ -34,7 +42,12 @@ for T in 128 1024; do
   KILN_LOG=silent node dist/cli/bin.js shard --in "$work/tokens" --out "$stage/kiln/shards-$T" --seq-len "$T" --val-fraction 0.1 --seed 0 --json > /dev/null
 done
 tar -C "$stage" -cJf "$B/kiln.tar.xz" kiln
-xz -T0 -9 -c "$(command -v node)" > "$B/node.xz"
+# xz -9 of node takes minutes on a loaded 2-core machine: cached per node version.
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/kiln-device
+mkdir -p "$cache"
+node_xz=$cache/node-$(node --version)-$(uname -m).xz
+[ -s "$node_xz" ] || { xz -T0 -9 -c "$(command -v node)" > "$node_xz.tmp" && mv "$node_xz.tmp" "$node_xz"; }
+cp "$node_xz" "$B/node.xz"
 xz -T0 -9 -c node_modules/webgpu/dist/linux-x64/dawn.node > "$B/dawn.node.xz"
 (cd "$B" && apt-get download -qq libvulkan1 2>/dev/null) || echo "note: libvulkan1 .deb not downloaded; the device must have a Vulkan loader" >&2
 du -sh "$B"/*

@@ -8,12 +8,12 @@
 # writes to $OUT/train-webgpu.txt: tokens/s of both, the ratio, MFU, GPU utilisation, kiln's
 # data-wait share, and both losses after the same steps (mean of the last 5).
 # Env (a check off the GPU machine): KILN_NODE_LAUNCHER (e.g. .ci/lavapipe.sh's node-lavapipe),
-# MINI_STEPS=60, BIG_STEPS=30, BIG_BATCH=4, MODELS="gpt-mini gpt2-124m", SKIP_TORCH=1, SKIP_SMI=1.
+# MINI_STEPS=60, MINI_BATCH=16 (4 on lavapipe: its 128 MiB binding limit), BIG_STEPS=30, BIG_BATCH=4, MODELS="gpt-mini gpt2-124m", SKIP_TORCH=1, SKIP_SMI=1.
 set -euo pipefail
 bundle=$(pwd)/.device-bundle-webgpu
 work=${TMPDIR:-/tmp}/kiln-webgpu-device
 out=${OUT:-$work/out}
-MINI_STEPS=${MINI_STEPS:-60} BIG_STEPS=${BIG_STEPS:-30} BIG_BATCH=${BIG_BATCH:-4}
+MINI_STEPS=${MINI_STEPS:-60} MINI_BATCH=${MINI_BATCH:-16} BIG_STEPS=${BIG_STEPS:-30} BIG_BATCH=${BIG_BATCH:-4}
 MODELS=${MODELS:-gpt-mini gpt2-124m}
 rm -rf "$work" && mkdir -p "$work/bin" "$work/vulkan" "$out"
 T0=$SECONDS
@@ -63,7 +63,7 @@ run_kiln() {  # model shards batch steps
   smi_start "kiln-$1"
   KILN_LOG=silent timeout 280 "${NODE[@]}" kiln.mjs train --data "shards-$2" --out "runs/$1" --model "$1" --backend webgpu \
     --batch-size "$3" --steps "$4" --eval-every 0 --eval-batches 2 --checkpoint-every 0 --seed 1337 --json > "$out/kiln-$1.json" \
-    || say "kiln $1 failed (exit $?)"
+    || { say "kiln $1 failed (exit $?)"; failed=$((failed + 1)); }
   smi_stop
   cp "runs/$1/metrics.jsonl" "$out/kiln-$1.metrics.jsonl" 2>/dev/null || true
 }
@@ -72,12 +72,13 @@ run_torch() {
   say "torch peer --model $1 (batch $3, $4 steps)"
   smi_start "torch-$1"
   timeout 200 python3 train_torch_peer.py --shards "shards-$2" --model "$1" --batch-size "$3" --steps "$4" --seed 1337 > "$out/torch-$1.json" \
-    || say "torch $1 failed (exit $?)"
+    || { say "torch $1 failed (exit $?)"; failed=$((failed + 1)); }
   smi_stop
 }
 i=0
+failed=0  # a failed run is reported and the others still run; the script then exits 1
 for model in $MODELS; do
-  if [ "$model" = gpt-mini ]; then args=(128 16 "$MINI_STEPS"); else args=(1024 "$BIG_BATCH" "$BIG_STEPS"); fi
+  if [ "$model" = gpt-mini ]; then args=(128 "$MINI_BATCH" "$MINI_STEPS"); else args=(1024 "$BIG_BATCH" "$BIG_STEPS"); fi
   # Alternated: kiln first for the first model, the peer first for the next.
   if (( i % 2 == 0 )); then run_kiln "$model" "${args[@]}"; run_torch "$model" "${args[@]}"; else run_torch "$model" "${args[@]}"; run_kiln "$model" "${args[@]}"; fi
   i=$((i + 1))
@@ -117,3 +118,4 @@ for m in models:
     if ktps and ttps:
         print(f"   ratio kiln/torch tokens/s {ktps / ttps:.3f}" + (f"   loss diff {abs(kloss - tloss) / tloss * 100:.2f}%" if kloss and tloss else ""))
 PY
+if (( failed > 0 )); then say "$failed run(s) failed"; exit 1; fi

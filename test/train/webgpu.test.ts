@@ -92,3 +92,16 @@ test('kiln train --backend webgpu without an adapter fails with one line naming 
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('a micro-batch whose logits exceed the WebGPU binding limit is refused with a batch size that fits', async () => {
+  const { checkLogitsFit } = await import('../../train/index.js');
+  const limit = 128 * 2 ** 20; // lavapipe's maxStorageBufferBindingSize
+  // gpt-mini on GPT-2 shards: 16 × 128 × 50257 × 4 B = 393 MiB (what trained on zeros before this check).
+  assert.throws(() => checkLogitsFit(limit, 16, 128, 50257, 1), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'KILN_BACKEND_LIMIT');
+    assert.match(err.message, /393 MiB.*128 MiB; use --batch-size 5 --grad-accum 4 /);
+    return true;
+  });
+  assert.doesNotThrow(() => checkLogitsFit(limit, 5, 128, 50257, 4));
+  assert.throws(() => checkLogitsFit(limit, 1, 4096, 50257, 1), /even one sequence does not fit/);
+});
