@@ -57,7 +57,8 @@ export interface DedupeSummary {
   seconds: number;
 }
 
-const DEFAULT_MEMORY = 1e9;
+/** Memory budget of the band runs and clustering when none is given (1 GB). */
+export const DEFAULT_DEDUPE_MEMORY = 1e9;
 
 function summaryOf(out: string, s: Pick<StageSummary, 'skipped' | 'stopped' | 'stats' | 'extra'>, started: number, extra: Partial<DedupeSummary> = {}): DedupeSummary {
   const kept = s.stats.kept ?? 0;
@@ -89,7 +90,7 @@ export async function runDedupe(opts: DedupeOptions): Promise<DedupeSummary> {
 async function runDedupeLocked(opts: DedupeOptions, out: string, log: Logger): Promise<DedupeSummary> {
   const started = Date.now();
   if (!opts.allowPartial) await requireFinishedInputs(opts.inputs);
-  const memory = opts.memory ?? DEFAULT_MEMORY;
+  const memory = opts.memory ?? DEFAULT_DEDUPE_MEMORY;
   const run = await DedupeRun.open({ ...opts, out, memory, indexLocked: true });
   const indexDir = run.indexDir;
   // The output's manifest first (a changed config fails before any work); a finished output is skipped.
