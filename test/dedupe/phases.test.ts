@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { readSuccess } from '../../core/dataset-manifest.js';
 import { createLogger } from '../../core/log.js';
-import { phaseNamed, type PhaseRunContext } from '../../core/stage-phases.js';
+import { runStage } from '../../core/run-stage.js';
+import { phaseNamed, runPhasesLocally, stagePhasesOf, type PhaseRunContext } from '../../core/stage-phases.js';
+import { signatureStage } from '../../dedupe/signature-stage.js';
 import { DedupeRun, DEDUPE_PHASES, type DedupeRunOptions } from '../../dedupe/dedupe-phases.js';
 import { runDedupe } from '../../dedupe/dedupe-run.js';
 import { statePaths } from '../../dedupe/state-files.js';
@@ -75,6 +77,25 @@ test('a phased dedupe whose index gained a generation after its plan refuses wit
     await runDedupe({ inputs: a, out: path.join(tmp, 'a'), config: { index }, workers: 1, quiet: true });
     const clusters = await phaseOf(options, 'clusters');
     await assert.rejects(clusters.runTasks([0], ctx), (err: Error & { code?: string; path?: string }) => err.code === 'KILN_INDEX_PINNED' && err.path === index && /added gen-/.test(err.message));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('a defineStage stage is the one-phase case: its phase run writes what runStage writes', async () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'kiln-one-phase-'));
+  try {
+    const inputs = writeJsonl(path.join(tmp, 'in'), makeCorpus({ seed: 8, singletons: 60, exactGroups: 3, pairs: 3 }).docs, 3);
+    const config = { ngram: 5, permutations: 16, exactOnly: false };
+    await runStage(signatureStage, { inputs, out: path.join(tmp, 'a'), config, tasks: 3, workers: 1, quiet: true });
+    const stage = stagePhasesOf(signatureStage, { inputs, out: path.join(tmp, 'b'), config, tasks: 3 });
+    assert.deepEqual(stage.phases.map((p) => p.name), ['tasks']);
+    assert.equal((await runPhasesLocally(stage, ctx)).stopped, false);
+    const sigs = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.bin')).sort().map((f) => [f, readFileSync(path.join(dir, f))]);
+    assert.equal(sigs(path.join(tmp, 'a')).length, 3);
+    assert.deepEqual(sigs(path.join(tmp, 'b')), sigs(path.join(tmp, 'a')));
+    assert.equal((await readSuccess(path.join(tmp, 'b')))?.tasks, 3);
+    assert.throws(() => phaseNamed(stage, 'filter'), (err: Error & { code?: string }) => err.code === 'KILN_USAGE' && /phases: tasks/.test(err.message));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
