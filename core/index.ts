@@ -24,3 +24,4 @@ export * from './dataset-status.js';
 export * from './inspect.js';
 export * from './process-alive.js';
 export * from './file-lock.js';
+export * from './stage-phases.js';

@@ -26,3 +26,4 @@ export * from './eval-sets.js';
 export * from './contamination.js';
 export * from './decontaminate-stage.js';
 export * from './decontaminate-run.js';
+export * from './dedupe-phases.js';

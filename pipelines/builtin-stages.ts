@@ -43,6 +43,14 @@ async function dedupe(): Promise<CompositeStage> {
       const bytes = s.stopped ? 0 : ((await readSuccess(o.out))?.bytes ?? 0);
       return summaryOf({ rows: s.kept, bytes, stats: { documents: s.documents, kept: s.kept, ...s.stats }, skipped: s.skipped, stopped: s.stopped, seconds: s.seconds, extra: s.index ? { index: s.index } : undefined });
     },
+    // On Slurm each phase is a plan job, an array and a finalize job (dedupe/dedupe-phases.ts).
+    phases: {
+      shapes: m.DEDUPE_PHASES.map((name) => ({ name, single: name === 'clusters' })),
+      open: async (o) => {
+        const run = await m.DedupeRun.open({ inputs: o.inputs, out: o.out, config: o.config as Parameters<typeof m.runDedupe>[0]['config'], memory: m.DEFAULT_DEDUPE_MEMORY, tasks: o.tasks, phaseTasks: o.phaseTasks, overwrite: o.overwrite });
+        return run.phases();
+      },
+    },
   });
 }
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Logger } from '../core/log.js';
+import type { StagePhases } from '../core/stage-phases.js';
 import type { StageState } from './stage-state.js';
 
 /** What a composite stage's run gets from the pipeline runner. */
@@ -41,6 +42,25 @@ export interface CompositeStage<C = unknown> {
   state?(out: string, config: C): Promise<StageState>;
   /** Incremental pipelines: make a finished output runnable again for a new generation (re-crawl). */
   reopen?(out: string): Promise<void>;
+  /**
+   * The stage as phases (core/stage-phases.ts), for executors that spread each phase's tasks
+   * (Slurm: a plan job, an array, a finalize job per phase). Without it the stage is one job.
+   */
+  phases?: CompositePhases<C>;
+}
+
+/** A phase's name and shape, known before the run (the Slurm executor sizes arrays at submit time). */
+export interface PhaseShape {
+  name: string;
+  /** Always one task (e.g. dedupe's clusters): its array has one element whatever `tasks` says. */
+  single?: boolean;
+}
+
+/** A composite stage's phases: their names up front, then the phases of one run. */
+export interface CompositePhases<C> {
+  shapes: PhaseShape[];
+  /** `phaseTasks`: task count of single phases by name, over `tasks`. */
+  open(options: CompositeRunOptions<C> & { phaseTasks?: Record<string, number> }): Promise<StagePhases>;
 }
 
 /** True for CompositeStage values. */

@@ -12,7 +12,7 @@ export { readRunRecords, type RunRecord } from './run-log.js';
 export { runLocal } from './executors/local.js';
 export { runSlurm, SlurmJobFailedError } from './executors/slurm.js';
 export { shellQuote } from './executors/shell-quote.js';
-export { defineCompositeStage, isComposite, type CompositeStage, type CompositeRunOptions, type CompositeSummary } from './composite-stage.js';
+export { defineCompositeStage, isComposite, type CompositeStage, type CompositePhases, type PhaseShape, type CompositeRunOptions, type CompositeSummary } from './composite-stage.js';
 export { startDemoSite, type DemoSite, type DemoSiteOptions } from './examples/demo-site.js';
 export { runQuickstart, QUICKSTART_YAML, type QuickstartOptions, type QuickstartResult } from './examples/quickstart.js';
 export { lengthFilter } from './examples/length-filter.js';

@@ -14,6 +14,18 @@ const slurmResourceShape = {
   gres: z.string().regex(/^[A-Za-z0-9_:,.-]+$/, 'a Slurm gres such as gpu:1').optional(),
 };
 
+/** One phase's jobs (`slurm: { phases: { signatures: {...} } }`): over the stage's own settings. */
+export const PhaseSlurmSettings = z.strictObject({
+  ...slurmResourceShape,
+  /** Array size of this phase (default: the stage's `tasks:` or `slurm.tasks`); ignored for one-task phases. */
+  tasks: z.int().positive().optional(),
+  /** Array elements of this phase running at once. */
+  parallelism: z.int().positive().optional(),
+  /** Further sbatch arguments for this phase's jobs, after the stage's. */
+  extra_args: z.array(z.string()).default([]),
+});
+export type PhaseSlurmSettings = z.infer<typeof PhaseSlurmSettings>;
+
 /** A stage entry's own `slurm:` block: overrides the pipeline's resources for that stage's jobs. */
 export const StageSlurmSettings = z.strictObject({
   ...slurmResourceShape,
@@ -21,6 +33,8 @@ export const StageSlurmSettings = z.strictObject({
   parallelism: z.int().positive().optional(),
   /** Further sbatch arguments for this stage's jobs, after the pipeline's. */
   extra_args: z.array(z.string()).default([]),
+  /** Per-phase resources of a stage run as phases (dedupe: signatures, clusters, filter), by phase name. */
+  phases: z.record(z.string().min(1), PhaseSlurmSettings).optional(),
 });
 export type StageSlurmSettings = z.infer<typeof StageSlurmSettings>;
 

@@ -5,12 +5,16 @@ import type { StageDefinition } from '../core/stage.js';
 import { isComposite, type CompositeSummary } from './composite-stage.js';
 import { runPlannedStage } from './run-planned-stage.js';
 import { loadPipeline, type RegistrySource } from './load-pipeline.js';
-import { planPipeline } from './pipeline-plan.js';
+import { planPipeline, type PlannedStage } from './pipeline-plan.js';
+import { phaseNamed } from '../core/stage-phases.js';
+import { phaseTaskCounts } from './stage-phase-plan.js';
 import { builtinRegistry } from './stage-registry.js';
 
 /** Options of `kiln task`: one step of one stage, as a Slurm job runs it. */
 export interface PipelineTaskOptions {
   stage: string;
+  /** A phase of a stage run as phases (dedupe: signatures, clusters, filter): plan, task or finalize it. */
+  phase?: string;
   /** Run this task index. */
   task?: number;
   /** Write the stage's manifest (plan its tasks) and run nothing. */
@@ -28,7 +32,7 @@ export interface PipelineTaskOptions {
 }
 
 /** What one `kiln task` did. */
-export type PipelineTaskResult = { mode: 'plan' | 'finalize' | 'task'; skipped?: string; summary?: CompositeSummary };
+export type PipelineTaskResult = { mode: 'plan' | 'finalize' | 'task'; phase?: string; tasks?: number; skipped?: string; summary?: CompositeSummary };
 
 /**
  * Runs one step of one pipeline stage in this process: planning, one task (an array element),
@@ -44,6 +48,7 @@ export async function runPipelineTask(file: string, options: PipelineTaskOptions
   const plan = await planPipeline(pipeline, { only: options.stage, generation: options.generation });
   const s = plan.stages[0];
   const common = { tasks: options.tasks ?? s.tasks, log, signal: options.signal, workers: 1 };
+  if (options.phase !== undefined) return runPhaseStep(s, options, { ...common, tasks: common.tasks });
   if (options.plan) return { mode: 'plan', summary: await runPlannedStage(s, { ...common, planOnly: true, overwrite: options.overwrite }) };
   if (isComposite(s.stage)) {
     // A composite stage is one Slurm job (task 0) that runs all of it; there is nothing to finalize.
@@ -62,4 +67,33 @@ export async function runPipelineTask(file: string, options: PipelineTaskOptions
     return { mode: 'task', skipped: `the stage planned ${manifest.taskCount} tasks` };
   }
   return { mode: 'task', summary: await runPlannedStage(s, { ...common, only: [task] }) };
+}
+
+/**
+ * One step of one phase (`kiln task --phase NAME`): its plan (idempotent; with --overwrite the
+ * first phase replaces an output made with another config), task i, or its finalize.
+ */
+async function runPhaseStep(s: PlannedStage, options: PipelineTaskOptions, common: { tasks?: number; log: Logger; signal?: AbortSignal }): Promise<PipelineTaskResult> {
+  const stage = s.stage;
+  if (!isComposite(stage) || !stage.phases) throw new UsageError(`stage ${s.key} does not run as phases; leave out --phase`);
+  const phase = options.phase!;
+  // --tasks is the stage's task count; a phase's own (`slurm.phases.NAME.tasks`) comes from the pipeline file.
+  const tasks = options.tasks ?? s.tasks;
+  const phases = await stage.phases.open({ inputs: s.inputs, out: s.out, config: s.config, tasks, phaseTasks: phaseTaskCounts(s), overwrite: !!options.plan && options.overwrite, log: common.log, signal: common.signal });
+  const p = phaseNamed(phases, phase);
+  const ctx = { log: common.log, signal: common.signal, workers: 1, quiet: true };
+  const count = await p.plan(ctx);
+  if (options.plan) return { mode: 'plan', phase, tasks: count };
+  if (options.finalize) {
+    const fin = (await p.finalize?.(ctx)) ?? { stopped: false };
+    return { mode: 'finalize', phase, tasks: count, skipped: fin.stopped ? 'stopped' : undefined };
+  }
+  const task = options.task!;
+  // The array is sized at submit time; elements past the phase's plan have no work.
+  if (task >= count) {
+    common.log.info('task_beyond_plan', { phase, task, taskCount: count });
+    return { mode: 'task', phase, tasks: count, skipped: `phase ${phase} planned ${count} tasks` };
+  }
+  const run = await p.runTasks([task], ctx);
+  return { mode: 'task', phase, tasks: count, skipped: run.stopped ? 'stopped' : undefined };
 }

@@ -11,6 +11,7 @@ export function register(program: Command): void {
     .description('run one step of one pipeline stage: a task, its planning, or its finalize step (used by the Slurm executor)')
     .argument('<pipeline>', 'PIPELINE.yaml')
     .requiredOption('--stage <name>', 'stage key in the pipeline file')
+    .option('--phase <name>', 'a phase of a stage run as phases (dedupe: signatures, clusters, filter); with --plan, --task or --finalize')
     .option('--task <index>', 'task index to run (e.g. $SLURM_ARRAY_TASK_ID)')
     .option('--plan', 'plan the stage\'s tasks (write its manifest) and run nothing')
     .option('--finalize', 'run tasks still pending and write SUCCESS.json')
@@ -18,13 +19,14 @@ export function register(program: Command): void {
     .option('--generation <id>', 'generation of an incremental pipeline')
     .option('--overwrite', 'replace an output made with another config (with --plan)')
     .option('--json', 'print one JSON summary on stdout')
-    .action(async (file: string, flags: { stage: string; task?: string; plan?: boolean; finalize?: boolean; tasks?: string; generation?: string; overwrite?: boolean; json?: boolean }) => {
+    .action(async (file: string, flags: { stage: string; phase?: string; task?: string; plan?: boolean; finalize?: boolean; tasks?: string; generation?: string; overwrite?: boolean; json?: boolean }) => {
       const task = intOption(flags.task, '--task', 0);
       const tasks = intOption(flags.tasks, '--tasks', 1);
       const { runPipelineTask } = await import('../../pipelines/pipeline-task.js');
       const signal = stopSignal();
       const result = await runPipelineTask(file, {
         stage: flags.stage,
+        phase: flags.phase,
         task,
         plan: flags.plan,
         finalize: flags.finalize,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KilnError } from '../../core/errors.js';
 import { isComposite } from '../composite-stage.js';
+import { plannedPhases } from '../stage-phase-plan.js';
 import { pipelineMetaDir, stageStateOf, type PipelinePlan, type PlannedStage } from '../pipeline-plan.js';
 import type { SlurmSettings, StageSlurmSettings } from '../pipeline-file.js';
 import type { StageReport, TaskFailure } from '../stage-report.js';
@@ -11,13 +12,18 @@ import { shellCommand, ShellRaw } from './shell-quote.js';
 import { jobsInQueue, parseSbatchId, showJob, slurmCommand, type SlurmJobRecord } from './slurm-jobs.js';
 import { makeDirs } from '../../core/make-dirs.js';
 
-/** A stage's Slurm jobs: plan (only with --overwrite), the task array, finalize (SUCCESS.json). */
+/** A submitted job of a stage: its role, its phase (stages run as phases) and its id. */
+interface SubmittedJob {
+  role: JobSpec['role'];
+  phase?: string;
+  id: string;
+}
+
+/** A stage's submitted Slurm jobs, in submit order. */
 interface StageJobs {
   stage: PlannedStage;
   tasks: number;
-  plan?: string;
-  array: string;
-  finalize?: string;
+  jobs: SubmittedJob[];
 }
 
 /** One or more Slurm tasks of a pipeline failed; the message lists each with its log. */
@@ -55,9 +61,18 @@ function resourceFlags(s: SlurmSettings, own: StageSlurmSettings | undefined): s
 /** One sbatch call of a stage; the dependency on the job before is added at submit. */
 interface JobSpec {
   role: 'plan' | 'array' | 'finalize';
+  /** The phase this job belongs to (stages run as phases). */
+  phase?: string;
   script: string;
   command: Array<string | ShellRaw>;
   flags: string[];
+}
+
+/** Array size and parallelism of one phase's array job (what --dry-run prints). */
+export interface PhaseArray {
+  phase: string;
+  tasks: number;
+  parallelism: number;
 }
 
 /** The Slurm jobs of one stage still to run, in submit order. */
@@ -67,13 +82,19 @@ export interface StageJobPlan {
   tasks: number;
   /** Elements running at once. */
   parallelism: number;
+  /** A stage run as phases: each phase's array (its jobs are a plan job, the array, a finalize job). */
+  phases?: PhaseArray[];
+  /** A composite stage without phases: one job running all of it. */
+  single?: boolean;
   jobs: JobSpec[];
 }
 
 /**
- * The jobs of each stage to run (undefined for a stage that is done): with --overwrite a plan
- * job, then the task array, then (not for composite stages) a finalize job. N is fixed here, at
- * submit time (`tasks:` or `slurm.tasks`), because later stages' inputs do not exist yet.
+ * The jobs of each stage to run (undefined for a stage that is done). A core stage: with
+ * --overwrite a plan job, then the task array, then a finalize job. A stage run as phases
+ * (dedupe): per phase a plan job, an array and a finalize job, sized and resourced per phase.
+ * Another composite stage (train, crawl): one job. N is fixed here, at submit time (`tasks:`,
+ * `slurm.phases.NAME.tasks` or `slurm.tasks`), because later stages' inputs do not exist yet.
  */
 export function slurmJobPlan(plan: PipelinePlan, runDir: string, options: { overwrite?: boolean } = {}): Array<StageJobPlan | undefined> {
   const pipeline = plan.pipeline;
@@ -85,24 +106,44 @@ export function slurmJobPlan(plan: PipelinePlan, runDir: string, options: { over
   const run = stagesToRun(plan);
   return plan.stages.map((s, i) => {
     if (!run[i]) return undefined;
-    // A composite stage (dedupe, train, crawl) is one job running all of it.
+    const stageTasks = s.tasks ?? settings.tasks;
+    const baseOf = (tasks: number): string[] => [...kiln, 'task', pipeline.file, '--stage', s.key, '--tasks', String(tasks), ...(plan.generation ? ['--generation', plan.generation] : [])];
+    const base = baseOf(stageTasks);
+    const common = (own: StageSlurmSettings | undefined, name: string): string[] => [`--job-name=kiln-${pipeline.name}-${name}`, `--chdir=${pipeline.workdir}`, ...resourceFlags(settings, own)];
+    const phases = plannedPhases(s, settings.tasks);
+    if (phases) {
+      const jobs: JobSpec[] = [];
+      const arrays: PhaseArray[] = [];
+      for (const [n, p] of phases.entries()) {
+        const name = `${s.key}-${p.name}`;
+        const parallelism = Math.min(p.slurm.parallelism ?? settings.parallelism, p.tasks);
+        const flags = common(p.slurm, name);
+        const cmd = [...base, '--phase', p.name];
+        arrays.push({ phase: p.name, tasks: p.tasks, parallelism });
+        jobs.push({ role: 'plan', phase: p.name, script: path.join(runDir, `${name}-plan.sh`), command: [...cmd, '--plan', ...(n === 0 && options.overwrite ? ['--overwrite'] : [])], flags: [...flags, logPattern(`${name}-plan-%j.log`)] });
+        jobs.push({ role: 'array', phase: p.name, script: path.join(runDir, `${name}-task.sh`), command: [...cmd, '--task', new ShellRaw('"$SLURM_ARRAY_TASK_ID"')], flags: [...flags, `--array=0-${p.tasks - 1}%${parallelism}`, logPattern(`${name}-%A_%a.log`)] });
+        jobs.push({ role: 'finalize', phase: p.name, script: path.join(runDir, `${name}-finalize.sh`), command: [...cmd, '--finalize'], flags: [...flags, logPattern(`${name}-finalize-%j.log`)] });
+      }
+      return { stage: s, tasks: stageTasks, parallelism: Math.max(...arrays.map((a) => a.parallelism)), phases: arrays, jobs };
+    }
+    // A composite stage without phases (train, crawl) is one job running all of it.
     const composite = isComposite(s.stage);
-    const tasks = composite ? 1 : (s.tasks ?? settings.tasks);
+    const tasks = composite ? 1 : stageTasks;
     const parallelism = Math.min(s.entry.slurm?.parallelism ?? settings.parallelism, tasks);
-    const base = [...kiln, 'task', pipeline.file, '--stage', s.key, '--tasks', String(tasks), ...(plan.generation ? ['--generation', plan.generation] : [])];
-    const common = [`--job-name=kiln-${pipeline.name}-${s.key}`, `--chdir=${pipeline.workdir}`, ...resourceFlags(settings, s.entry.slurm)];
+    const flags = common(s.entry.slurm, s.key);
+    const own = baseOf(tasks);
     const jobs: JobSpec[] = [];
     // Array elements plan the stage themselves; a separate planning job is needed only to
     // replace an output made with another config (exactly once, before any element starts).
-    if (options.overwrite) jobs.push({ role: 'plan', script: path.join(runDir, `${s.key}-plan.sh`), command: [...base, '--plan', '--overwrite'], flags: [...common, logPattern(`${s.key}-plan-%j.log`)] });
+    if (options.overwrite) jobs.push({ role: 'plan', script: path.join(runDir, `${s.key}-plan.sh`), command: [...own, '--plan', '--overwrite'], flags: [...flags, logPattern(`${s.key}-plan-%j.log`)] });
     jobs.push({
       role: 'array',
       script: path.join(runDir, `${s.key}-task.sh`),
-      command: [...base, '--task', new ShellRaw('"$SLURM_ARRAY_TASK_ID"')],
-      flags: [...common, `--array=0-${tasks - 1}%${parallelism}`, logPattern(`${s.key}-%A_%a.log`)],
+      command: [...own, '--task', new ShellRaw('"$SLURM_ARRAY_TASK_ID"')],
+      flags: [...flags, `--array=0-${tasks - 1}%${parallelism}`, logPattern(`${s.key}-%A_%a.log`)],
     });
-    if (!composite) jobs.push({ role: 'finalize', script: path.join(runDir, `${s.key}-finalize.sh`), command: [...base, '--finalize'], flags: [...common, logPattern(`${s.key}-finalize-%j.log`)] });
-    return { stage: s, tasks, parallelism, jobs };
+    if (!composite) jobs.push({ role: 'finalize', script: path.join(runDir, `${s.key}-finalize.sh`), command: [...own, '--finalize'], flags: [...flags, logPattern(`${s.key}-finalize-%j.log`)] });
+    return { stage: s, tasks, parallelism, single: composite, jobs };
   });
 }
 
@@ -111,17 +152,20 @@ function sbatchArgs(job: JobSpec, after: string | undefined): string[] {
   return ['--parsable', '--kill-on-invalid-dep=yes', ...job.flags, ...(after ? [`--dependency=afterok:${after}`] : []), job.script];
 }
 
-/** `kiln run --dry-run --executor slurm`: each stage's array size and the sbatch lines it would submit. */
+/** `kiln run --dry-run --executor slurm`: each stage's (each phase's) array size and the sbatch lines it would submit. */
 export function describeSlurmJobs(plan: PipelinePlan, options: { overwrite?: boolean } = {}): string[] {
   const runDir = path.join(pipelineMetaDir(plan.pipeline.workdir), 'slurm', '<run>');
   const lines = ['slurm jobs, in submit order (each waits for the one before with --dependency=afterok):'];
+  const size = (tasks: number, parallelism: number): string => `array of ${tasks} task${tasks > 1 ? 's' : ''}, ${parallelism} at once`;
   let previous: string | undefined;
   for (const stage of slurmJobPlan(plan, runDir, options)) {
     if (!stage) continue;
-    const composite = isComposite(stage.stage.stage);
-    lines.push(`  ${stage.stage.key}: array of ${stage.tasks} task${stage.tasks > 1 ? 's' : ''}, ${stage.parallelism} at once${composite ? ' (a multi-phase stage runs as one job)' : ''}`);
+    if (stage.phases) lines.push(`  ${stage.stage.key}: ${stage.phases.length} phases, each a plan job, an array and a finalize job`);
+    else lines.push(`  ${stage.stage.key}: ${size(stage.tasks, stage.parallelism)}${stage.single ? ' (a composite stage without phases runs as one job)' : ''}`);
     for (const job of stage.jobs) {
-      const id = `<${stage.stage.key}-${job.role}>`;
+      const phase = stage.phases?.find((p) => p.phase === job.phase);
+      if (phase && job.role === 'plan') lines.push(`   phase ${phase.phase}: ${size(phase.tasks, phase.parallelism)}`);
+      const id = `<${stage.stage.key}${job.phase ? `-${job.phase}` : ''}-${job.role}>`;
       lines.push(`    ${id} = ${shellCommand(['sbatch', ...sbatchArgs(job, previous)])}`, `      runs: ${shellCommand(job.command)}`);
       previous = id;
     }
@@ -172,16 +216,19 @@ export const runSlurm: Executor = async (plan, options) => {
       reports.push({ key: s.key, stage: s.stage.name, out: s.out, status: 'skipped', docsOut: s.state.rows, bytes: s.state.bytes, seconds: 0, stats: s.state.success?.stats ?? {}, tokens: s.state.success?.stats.tokens });
       continue;
     }
-    const ids: Partial<Record<JobSpec['role'], string>> = {};
-    for (const job of planned.jobs) previous = ids[job.role] = await submit(job, previous);
-    submitted.push({ stage: s, tasks: planned.tasks, plan: ids.plan, array: ids.array!, finalize: ids.finalize });
-    options.log.info('slurm_submitted', { stage: s.key, tasks: planned.tasks, ...ids, logs: logDir });
+    const jobs: SubmittedJob[] = [];
+    for (const job of planned.jobs) {
+      previous = await submit(job, previous);
+      jobs.push({ role: job.role, phase: job.phase, id: previous });
+    }
+    submitted.push({ stage: s, tasks: planned.tasks, jobs });
+    options.log.info('slurm_submitted', { stage: s.key, tasks: planned.tasks, jobs: jobs.map((j) => `${j.phase ? `${j.phase}-` : ''}${j.role}=${j.id}`).join(' '), logs: logDir });
   }
   await fs.writeFile(
     path.join(runDir, 'jobs.json'),
-    JSON.stringify({ pipeline: pipeline.name, generation: plan.generation, stages: submitted.map((j) => ({ stage: j.stage.key, tasks: j.tasks, plan: j.plan, array: j.array, finalize: j.finalize })) }, null, 1),
+    JSON.stringify({ pipeline: pipeline.name, generation: plan.generation, stages: submitted.map((j) => ({ stage: j.stage.key, tasks: j.tasks, jobs: j.jobs })) }, null, 1),
   );
-  const jobIds = (j: StageJobs): string[] => [j.plan, j.array, j.finalize].filter((id): id is string => id !== undefined);
+  const jobIds = (j: StageJobs): string[] => j.jobs.map((job) => job.id);
   const ids = submitted.flatMap(jobIds);
   if (options.detach || submitted.length === 0) {
     for (const j of submitted) reports.push({ key: j.stage.key, stage: j.stage.stage.name, out: j.stage.out, status: 'submitted', docsOut: 0, bytes: 0, seconds: 0, stats: {}, jobs: jobIds(j) });
@@ -225,8 +272,11 @@ export const runSlurm: Executor = async (plan, options) => {
 };
 
 function toFailure(j: StageJobs, r: SlurmJobRecord): TaskFailure {
-  const role = r.jobId === j.plan ? 'plan' : r.jobId === j.finalize ? 'finalize' : (r.arrayTaskId ?? r.jobId);
-  const task = /^\d+$/.test(String(role)) ? Number(role) : role;
+  const job = j.jobs.find((x) => x.id === (r.arrayJobId ?? r.jobId)) ?? j.jobs.find((x) => x.id === r.jobId);
+  const role = job && job.role !== 'array' ? job.role : (r.arrayTaskId ?? r.jobId);
+  const plain = /^\d+$/.test(String(role)) ? Number(role) : role;
+  // A phase's failures name the phase: `signatures:2`, `clusters:plan`.
+  const task = job?.phase ? `${job.phase}:${role}` : plain;
   return { task, state: r.state, message: `exit ${r.exitCode}${r.reason && r.reason !== 'None' ? `, ${r.reason}` : ''}, job ${r.arrayJobId ? `${r.arrayJobId}_${r.arrayTaskId}` : r.jobId}`, log: r.stdout };
 }
 

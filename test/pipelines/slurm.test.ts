@@ -9,6 +9,7 @@ import { jobsInQueue } from '../../pipelines/executors/slurm-jobs.js';
 import { pipelineStatus } from '../../pipelines/pipeline-status.js';
 import { runPipeline } from '../../pipelines/runner.js';
 import { builtinRegistry, createRegistry } from '../../pipelines/stage-registry.js';
+import { sacctNodes, slurmTest } from './slurm-cluster.js';
 import { readSorted, tempDir, toyPipelineYaml, writePipeline } from './toy-pipeline.js';
 
 process.env.KILN_LOG = 'silent';
@@ -19,27 +20,6 @@ delete process.env.NODE_V8_COVERAGE;
 const noBuiltins = createRegistry([]);
 // Fast polling; tasks fixed at submit time; P=4 elements at once.
 const SLURM = 'slurm: { tasks: 3, parallelism: 4, poll_seconds: 0.3 }';
-
-/** Why Slurm tests cannot run here, or undefined when a cluster answers. CI sets KILN_TEST_SLURM=1 (must run). */
-function slurmMissing(): string | undefined {
-  if (spawnSync('sh', ['-c', 'command -v sbatch'], { encoding: 'utf8' }).status !== 0) return 'sbatch not on PATH (start one with: bash .ci/slurm.sh start)';
-  const sinfo = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8', timeout: 10_000 });
-  if (sinfo.status !== 0 || !/idle|mixed|allocated/.test(sinfo.stdout)) return `no Slurm node up (sinfo: ${(sinfo.stderr || sinfo.stdout).trim().slice(0, 120)}); start one with: bash .ci/slurm.sh start`;
-  return undefined;
-}
-const missing = slurmMissing();
-const required = process.env.KILN_TEST_SLURM === '1';
-
-function slurmTest(name: string, fn: () => Promise<void>): void {
-  test(name, async (t) => {
-    if (missing) {
-      if (required) assert.fail(`KILN_TEST_SLURM=1 but ${missing}`);
-      t.skip(`Slurm absent: ${missing}`);
-      return;
-    }
-    await fn();
-  });
-}
 
 slurmTest('executor slurm: job arrays chained with afterok give the same output as local', async () => {
   const dir = await tempDir();
@@ -128,20 +108,6 @@ async function writeWordInputs(dir: string, docs: number[]): Promise<string> {
 /** A pipeline tokenizing `input` in `tasks` tasks (one per input file). */
 function tokenizeYaml(input: string, tasks: number, slurm?: string, stageSlurm?: string): string {
   return ['name: tok', 'workdir: ./work', ...(slurm ? ['executor: slurm', slurm] : []), 'stages:', '  tokenize:', `    inputs: [${JSON.stringify(input)}]`, `    tasks: ${tasks}`, ...(stageSlurm ? [`    slurm: ${stageSlurm}`] : []), '    tokenizer: gpt2', ''].join('\n');
-}
-
-/** Node and CPUs of each element of array job `id`, from `sacct` (accounting arrives asynchronously). */
-async function sacctNodes(id: string, elements: number): Promise<Map<string, { node: string; cpus: number }>> {
-  const end = Date.now() + 30_000;
-  for (;;) {
-    const out = spawnSync('sacct', ['-n', '-X', '-P', '-j', id, '--format=JobID,NodeList,State,AllocCPUS'], { encoding: 'utf8' });
-    assert.equal(out.status, 0, `sacct: ${out.stderr}`);
-    const rows = out.stdout.trim().split('\n').filter(Boolean).map((l) => l.split('|'));
-    const done = rows.filter(([, node, state]) => state === 'COMPLETED' && node && node !== 'None assigned');
-    if (done.length === elements) return new Map(done.map(([job, node, , cpus]) => [job, { node, cpus: Number(cpus) }]));
-    assert.ok(Date.now() < end, `sacct shows ${done.length} of ${elements} elements of ${id}: ${out.stdout}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
 }
 
 /** Every row of a dataset, in part order (tokens as plain arrays). */
