@@ -18,6 +18,8 @@ export interface ChaosOptions {
   /** Compares a completed output with the reference; throws on a difference. */
   check: () => Promise<void>;
   env?: Record<string, string>;
+  /** Puts the input back after a checked completion, for the next kills (default: removes `out`; a command that edits its input in place, like a takedown, restores a copy). */
+  reset?: () => Promise<void>;
 }
 
 export interface ChaosResult {
@@ -84,7 +86,7 @@ export async function chaos(o: ChaosOptions): Promise<ChaosResult> {
     }
     await o.check();
     completions++;
-    await fs.rm(o.out, { recursive: true, force: true });
+    await (o.reset ?? (() => fs.rm(o.out, { recursive: true, force: true })))();
   }
   assertNotCrashed(await runNode(o.args, o.env), 'final resume');
   await o.check();
