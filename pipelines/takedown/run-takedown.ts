@@ -11,6 +11,7 @@ import path from 'node:path';
 import { readJsonIfExists, writeFileAtomic } from '../../core/atomic-file.js';
 import { hashConfig } from '../../core/config-hash.js';
 import { withDatasetLock } from '../../core/dataset-lock.js';
+import { removeDeadWriterTemps } from '../../core/dead-writer-temps.js';
 import { readManifest } from '../../core/dataset-manifest.js';
 import { removeDatasetRows } from '../../core/dataset-row-removal.js';
 import { type DenyEntry, DENY_LIST_FILE, addToDenyList, hostInDomains } from '../../core/deny-list.js';
@@ -274,6 +275,10 @@ async function takedownLocked(rules: { urls: Set<string>; domains: Set<string>; 
       shardResults.push({ dir, rebuilt: Object.fromEntries(plans.map((p) => [p.old, p.new])), kept: now.splits.train.shards.length + now.splits.val.shards.length - plans.length });
     });
   }
+
+  // 4b. What killed earlier runs of this takedown left half-written: their temporaries.
+  for (const dir of [state, path.join(state, 'runs'), ...targets.shards]) await removeDeadWriterTemps(dir);
+  for (const dir of targets.datasets) await withDatasetLock(dir, {}, () => removeDeadWriterTemps(dir, (name) => name === '_kiln'));
 
   // 5. The log line (once, even when a kill came between it and the journal's removal).
   const logFile = path.join(state, 'takedown-log.jsonl');
