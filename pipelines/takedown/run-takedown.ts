@@ -1,11 +1,13 @@
 // `kiln takedown`: removes documents (by URL, domain or id) from every dataset of a pipeline and
 // from the shards made of them, as a new generation. Steps, each safe to run again:
 //  1. find the removed documents (read only) and save them in a journal, so a rerun after a kill
-//     removes the same ids even where the rows that named them are already gone;
+//     removes the same ids even where the rows that named them are already gone; the journal also
+//     holds what each later step will remove (rows per dataset part, documents per dedupe index),
+//     counted now, so the log and the shards index say the same after any kill;
 //  2. add them to the deny list (the pipeline's, and the one beside each live crawl output);
 //  3. remove their rows from every dataset (core/dataset-row-removal.ts);
 //  4. rebuild only the shards whose lineage names them, publish the new index, delete the old files;
-//  5. append one line to the takedown log, then drop the journal.
+//  5. delete the temporaries killed runs left, append one line to the takedown log, then drop the journal.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readJsonIfExists, writeFileAtomic } from '../../core/atomic-file.js';
