@@ -11,7 +11,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
+import { lockDataset } from '../../core/dataset-lock.js';
+import { makeDirs } from '../../core/make-dirs.js';
 import { countInIndex, exactKey } from '../../dedupe/index-forget.js';
+import { loadPipeline } from '../../pipelines/load-pipeline.js';
+import { acquireLock } from '../../pipelines/lock.js';
+import { lockPath } from '../../pipelines/runner.js';
+import { builtinRegistry } from '../../pipelines/stage-registry.js';
 import { createLoader } from '../../train/loader/index.js';
 import { kiln } from '../cli/kiln-process.js';
 import { tempDir, writePipeline } from '../pipelines/toy-pipeline.js';
@@ -96,7 +102,29 @@ test('kiln takedown of 3 domains and 5 ids: gone from every shard and dataset, l
   const oldState = loader.state();
   await loader.close();
 
-  const td = await kiln(['takedown', '--domains', 'domains.txt', '--ids', 'ids.txt', '--pipeline', 'pipeline.yaml', '--reason', 'owner request', '--json'], dir);
+  // While a run of the pipeline, or another takedown sharing its state folder, holds a lock, the
+  // takedown is refused and removes nothing.
+  const tdArgs = ['takedown', '--domains', 'domains.txt', '--ids', 'ids.txt', '--pipeline', 'pipeline.yaml', '--reason', 'owner request', '--json'];
+  const pipelineLock = await acquireLock(lockPath(await loadPipeline(path.join(dir, 'pipeline.yaml'), builtinRegistry)));
+  try {
+    const refused = await kiln(tdArgs, dir);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /^kiln: KILN_PIPELINE_LOCKED: /m);
+  } finally {
+    await pipelineLock.release();
+  }
+  await makeDirs(path.join(work, 'state/takedown'));
+  const stateLock = await lockDataset(path.join(work, 'state/takedown'));
+  try {
+    const refused = await kiln(tdArgs, dir);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /^kiln: KILN_OUTPUT_LOCKED: /m);
+  } finally {
+    await stateLock();
+  }
+  assert.equal((await whereFound(work, sought)).length, found0.length, 'a refused takedown removed something');
+
+  const td = await kiln(tdArgs, dir);
   assert.equal(td.code, 0, td.stderr);
   const summary = JSON.parse(td.stdout) as { removed: Array<{ id: string }>; datasets: Array<{ dir: string; removed: number }>; shards: Array<{ rebuilt: Record<string, string> }>; indexes: Array<{ dir: string; forgotten: number }> };
   assert.deepEqual(summary.removed.map((r) => r.id).sort(), [...removedIds].sort());
