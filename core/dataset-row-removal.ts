@@ -59,11 +59,13 @@ export async function removeDatasetRows(dir: string, remove: (row: Row) => boole
     result.removed += removed;
     result.parts.push(name);
   }
-  if (result.parts.length > 0) await recount(dir);
+  // Always, not only when this call rewrote a part: a run killed between a part's rename and the
+  // recount leaves totals that no longer match the commit records, and its rerun finds no row to remove.
+  await recount(dir);
   return result;
 }
 
-/** Rewrites the done markers' and SUCCESS.json's row and byte totals from the commit records. */
+/** Rewrites the done markers' and SUCCESS.json's row and byte totals from the commit records (only those that differ). */
 async function recount(dir: string): Promise<void> {
   const commits = await readCommits(dir);
   const perTask = new Map<number, { rows: number; bytes: number }>();
@@ -75,12 +77,12 @@ async function recount(dir: string): Promise<void> {
   }
   for (const [task, t] of perTask) {
     const done = await readJsonIfExists<DoneMarker>(layout.doneMarker(dir, task));
-    if (done) await writeFileAtomic(layout.doneMarker(dir, task), JSON.stringify({ ...done, rows: t.rows, bytes: t.bytes }));
+    if (done && (done.rows !== t.rows || done.bytes !== t.bytes)) await writeFileAtomic(layout.doneMarker(dir, task), JSON.stringify({ ...done, rows: t.rows, bytes: t.bytes }));
   }
   const success = await readJsonIfExists<SuccessRecord>(layout.success(dir));
   if (success) {
     const rows = [...perTask.values()].reduce((a, t) => a + t.rows, 0);
     const bytes = [...perTask.values()].reduce((a, t) => a + t.bytes, 0);
-    await writeFileAtomic(layout.success(dir), JSON.stringify({ ...success, rows, bytes }, null, 1));
+    if (success.rows !== rows || success.bytes !== bytes) await writeFileAtomic(layout.success(dir), JSON.stringify({ ...success, rows, bytes }, null, 1));
   }
 }

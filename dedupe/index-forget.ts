@@ -19,6 +19,37 @@ export function exactKey(text: string): [number, number] {
   return [out[0], out[1]];
 }
 
+function keySet(keys: ReadonlyArray<[number, number]>): Set<string> {
+  return new Set(keys.map(([hi, lo]) => `${hi}:${lo}`));
+}
+
+/** Document numbers of a generation folder whose exact hash is wanted (its exact run holds one record per kept document). */
+function idsInGeneration(dir: string, wanted: ReadonlySet<string>): Set<number> {
+  const ids = new Set<number>();
+  for (const r = new RunReader(path.join(dir, 'exact.run')); !r.done; r.next()) if (wanted.has(`${r.hi}:${r.lo}`)) ids.add(r.id);
+  return ids;
+}
+
+/** How many documents `forgetInIndex` would remove for these keys (read only; a takedown records it before it changes anything). */
+export async function countInIndex(indexDir: string, keys: ReadonlyArray<[number, number]>): Promise<number> {
+  const manifest = await readJsonIfExists<IndexManifest>(path.join(indexDir, 'index.json'));
+  if (!manifest || keys.length === 0) return 0;
+  const release = await lockIndex(indexDir);
+  try {
+    const wanted = keySet(keys);
+    let n = 0;
+    for (const g of manifest.generations) {
+      // A swap cut short leaves the whole copy at .old-<name> when the folder itself is gone.
+      const dir = generationDir(indexDir, g.name);
+      const old = path.join(indexDir, `.old-${g.name}`);
+      n += idsInGeneration(existsSync(dir) ? dir : old, wanted).size;
+    }
+    return n;
+  } finally {
+    await release();
+  }
+}
+
 /** Removes the documents with these exact keys from every generation of the index; returns how many. */
 export async function forgetInIndex(indexDir: string, keys: ReadonlyArray<[number, number]>): Promise<number> {
   const manifest = await readJsonIfExists<IndexManifest>(path.join(indexDir, 'index.json'));
@@ -27,7 +58,7 @@ export async function forgetInIndex(indexDir: string, keys: ReadonlyArray<[numbe
   try {
     const pins = await listPins(indexDir);
     if (pins.length > 0) throw new KilnError('KILN_INDEX_PINNED', `index ${indexDir} is in use by an unfinished dedupe run (${pins[0].pin?.out ?? pins[0].file}); finish or remove that run, then run the takedown again`, { path: indexDir });
-    const wanted = new Set(keys.map(([hi, lo]) => `${hi}:${lo}`));
+    const wanted = keySet(keys);
     let forgotten = 0;
     for (const g of manifest.generations) {
       const dir = generationDir(indexDir, g.name);
@@ -37,8 +68,7 @@ export async function forgetInIndex(indexDir: string, keys: ReadonlyArray<[numbe
         if (existsSync(dir)) await fs.rm(old, { recursive: true, force: true });
         else await fs.rename(old, dir);
       }
-      const ids = new Set<number>();
-      for (const r = new RunReader(path.join(dir, 'exact.run')); !r.done; r.next()) if (wanted.has(`${r.hi}:${r.lo}`)) ids.add(r.id);
+      const ids = idsInGeneration(dir, wanted);
       if (ids.size === 0) continue;
       const tmp = path.join(indexDir, `.tmp-forget-${g.name}`);
       await fs.rm(tmp, { recursive: true, force: true });

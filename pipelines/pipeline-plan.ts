@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { readSuccess } from '../core/dataset-manifest.js';
+import { DENY_LIST_FILE } from '../core/deny-list.js';
 import { generationsDir, listGenerations, newGenerationId } from './generations.js';
 import type { Pipeline, PipelineStage } from './load-pipeline.js';
 import { readStageState, type StageState } from './stage-state.js';
@@ -53,6 +54,11 @@ export function stateDir(workdir: string): string {
   return path.join(workdir, 'state');
 }
 
+/** Folder of `kiln takedown --pipeline`'s deny list, log and journals. */
+export function takedownStateDir(workdir: string): string {
+  return path.join(stateDir(workdir), 'takedown');
+}
+
 /** Folder of the runner's own files (lock, run log, Slurm scripts and logs). */
 export function pipelineMetaDir(workdir: string): string {
   return path.join(workdir, '_pipeline');
@@ -62,12 +68,24 @@ function schemaHasKey(schema: z.ZodType, key: string): boolean {
   return schema instanceof z.ZodObject && key in schema.shape;
 }
 
-function withIncrementalState(entry: PipelineStage, workdir: string): unknown {
+function withIncrementalState(entry: PipelineStage, workdir: string, config: unknown): unknown {
   const rule = INCREMENTAL_STATE[entry.stage.name];
-  if (!rule?.key || !schemaHasKey(entry.stage.config, rule.key)) return entry.config;
-  const raw = entry.rawConfig;
-  if (raw[rule.key] !== undefined) return entry.config; // the user chose a place
-  return entry.stage.config.parse({ ...raw, [rule.key]: path.join(stateDir(workdir), rule.dir) });
+  if (!rule?.key || !schemaHasKey(entry.stage.config, rule.key)) return config;
+  if (entry.rawConfig[rule.key] !== undefined) return config; // the user chose a place
+  return { ...(config as Record<string, unknown>), [rule.key]: path.join(stateDir(workdir), rule.dir) };
+}
+
+/**
+ * Stages that read the pipeline's takedown deny list (`kiln takedown --pipeline` writes it): the
+ * archive crawl re-reads the same WARCs at every generation, so without it a taken-down record
+ * would come back. The live crawl needs no key: takedown also writes beside its persistent output.
+ */
+const READS_DENY_LIST: ReadonlySet<string> = new Set(['crawl-archive']);
+
+function withDenyList(entry: PipelineStage, workdir: string, config: unknown): unknown {
+  if (!READS_DENY_LIST.has(entry.stage.name) || !schemaHasKey(entry.stage.config, 'denyList')) return config;
+  if (entry.rawConfig.denyList !== undefined) return config; // the user named one
+  return { ...(config as Record<string, unknown>), denyList: path.join(takedownStateDir(workdir), DENY_LIST_FILE) };
 }
 
 /** What is on disk for a stage's output: the stage's own reading, or a kiln dataset's. */
@@ -108,7 +126,8 @@ export async function planPipeline(pipeline: Pipeline, options: PlanOptions = {}
     const rule = pipeline.incremental ? INCREMENTAL_STATE[entry.stage.name] : undefined;
     const persistent = rule?.persistent === true;
     const out = persistent ? path.join(stateDir(pipeline.workdir), rule!.dir) : path.join(base, entry.key);
-    const config = pipeline.incremental ? withIncrementalState(entry, pipeline.workdir) : entry.config;
+    const withDeny = withDenyList(entry, pipeline.workdir, entry.config);
+    const config = pipeline.incremental ? withIncrementalState(entry, pipeline.workdir, withDeny) : withDeny;
     const inputs = entry.inputs ?? (previousOut ? [previousOut] : []);
     let state = await stageStateOf(entry.stage, out, config);
     // A new generation re-runs a persistent stage (the runner reopens its output first).

@@ -2,7 +2,7 @@
 // without its tokens, under new file names; every other shard stays byte for byte. A rebuilt
 // shard is its own stream with the removed segments cut out, packed afresh (no carried first
 // token, last row padded with EOS), so the rest of the split is untouched.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { CorruptPartError } from '../core/errors.js';
 import { dtypeBytes, type ShardEntry, type ShardIndex, type SplitName } from '../core/shard-index.js';
@@ -10,7 +10,7 @@ import { ArrowShardWriter } from './arrow-shard-writer.js';
 import { nextShardNumber } from './generation-index.js';
 import { shardFileName } from './pack-arrow.js';
 import { Packer } from './packer.js';
-import { type LineageSegment, closeLineageShard, newLineageState, readLineage, trackDocument, writeLineage } from './shard-lineage.js';
+import { type LineageSegment, closeLineageShard, lineageFileName, newLineageState, readLineage, trackDocument, writeLineage } from './shard-lineage.js';
 
 /** Record batch size of rebuilt shards (the shard stage's default, 4 MiB). */
 const BATCH_BYTES = 4 * 1024 * 1024;
@@ -75,6 +75,13 @@ function* shardStream(dir: string, index: ShardIndex, entry: ShardEntry, carry: 
 
 /** Rebuilds one shard without the removed documents; returns the new index entry. */
 export function rebuildShard(dir: string, index: ShardIndex, entry: ShardEntry, plan: RebuildPlan, removed: ReadonlySet<string>): ShardEntry {
+  // A rebuild of this shard killed midway left its temporaries (`.tmp-<pid>-<file>`, see the
+  // writers): nothing else writes these names, so they go before the rebuild starts again.
+  const mine = new Set([plan.new, lineageFileName(plan.new)]);
+  for (const name of readdirSync(dir)) {
+    const m = /^\.tmp-\d+-(.*)$/.exec(name);
+    if (m && mine.has(m[1])) rmSync(path.join(dir, name), { force: true });
+  }
   const lin = readLineage(dir, entry);
   const kept = lin.segments.filter((s) => !removed.has(s[0])).sort((x, y) => x[1] - y[1]);
   const writer = new ArrowShardWriter(path.join(dir, plan.new), index.row_length, index.dtype, BATCH_BYTES, entry.generation);

@@ -145,7 +145,7 @@ export function register(program: Command): void {
     .option('--extractor <kind>', 'main (boilerplate removed, default) | plain (all visible text)')
     .option('--no-filter', 'keep every page with text (no language or quality filters)')
     .option('--no-pii', 'keep e-mail and IP addresses as they are (by default they are replaced, as FineWeb does, with or without filters)')
-    .option('--deny-list <file>', 'live crawl: a takedown deny list (kiln takedown --deny-list) whose URLs and domains are never fetched')
+    .option('--deny-list <file>', 'a takedown deny list (kiln takedown --deny-list): live, its URLs and domains are never fetched; archives, its records are dropped (dropped_takedown)')
     .option('--excluded', 'also write the documents the filters dropped, each with its reason, to <out>/excluded/ (a dataset of its own)')
     .option('--max-pages <n>', 'live: stop after this many pages (default 1000)')
     .option('--max-depth <n>', 'live: follow links at most this many hops from a seed (default 5)')
@@ -186,6 +186,7 @@ export function register(program: Command): void {
       let summary: StageSummary;
       if (archive) {
         const config: Record<string, unknown> = { ...common, warcLists: opts.warcList ? [opts.warcList] : [] };
+        set(config, 'denyList', opts.denyList === undefined ? undefined : path.resolve(opts.denyList));
         set(config, 'maxFiles', intOption(opts.maxFiles, '--max-files'));
         set(config, 'onCorrupt', opts.onCorrupt === undefined ? undefined : choiceOption(opts.onCorrupt, '--on-corrupt', ['fail', 'skip'] as const));
         if (!opts.pii) config.pii = { emails: false, ips: false };

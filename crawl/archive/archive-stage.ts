@@ -3,9 +3,12 @@
  * documents. One task per file; the cursor is the position of the last record handled, so
  * a killed task resumes at that record (a range request for URLs), not at the file start.
  */
+import path from 'node:path';
 import type { ColumnSpec } from '../../core/columns.js';
+import { type DenyList, readDenyList } from '../../core/deny-list.js';
 import { describeError, KilnError } from '../../core/errors.js';
 import { defineStage, type TaskContext, type TaskPlan } from '../../core/stage.js';
+import { canonicalUrl } from '../live/canonical-url.js';
 import { archiveCrawlConfig, type ArchiveCrawlConfig } from './config.js';
 import { processPageText, scrubPii } from './document-pipeline.js';
 import { recordText } from './record-text.js';
@@ -32,8 +35,17 @@ export async function listWarcFiles(inputs: readonly string[], cfg: ArchiveCrawl
   return cfg.maxFiles ? files.slice(0, cfg.maxFiles) : files;
 }
 
+/** True when the deny list names the page's id, its (canonical) URL, or a domain the URL is on. */
+function deniedPage(deny: DenyList, page: { id: string; url: string | null }): boolean {
+  if (deny.ids.has(page.id)) return true;
+  const url = page.url === null ? null : canonicalUrl(page.url);
+  return url !== null && deny.deniesUrl(url);
+}
+
 async function runArchiveTask(ctx: TaskContext<ArchiveCrawlConfig>): Promise<void> {
   const { config, writer, stats, log, signal } = ctx;
+  // Read per task, at its start: a takedown between two runs (or between a kill and its resume) is honoured.
+  const deny = config.denyList ? await readDenyList(path.resolve(config.denyList)) : undefined;
   const location = ctx.task.warc as string;
   const resume = writer.cursor as WarcResumePoint | undefined;
   let last: WarcResumePoint | undefined = resume;
@@ -44,7 +56,11 @@ async function runArchiveTask(ctx: TaskContext<ArchiveCrawlConfig>): Promise<voi
       stats.inc('records');
       if (rec.resynced) stats.inc('records_bad_length');
       const outcome = recordText(rec, config.maxPayloadBytes, config.extractor ?? 'main');
-      if ('page' in outcome) {
+      if ('page' in outcome && deny && deniedPage(deny, outcome.page)) {
+        // Never written, not even to excluded/: the owner asked for the text to be gone.
+        stats.inc('pages');
+        stats.inc('dropped_takedown');
+      } else if ('page' in outcome) {
         stats.inc('pages');
         const v = processPageText(outcome.page.text, config);
         const doc = {

@@ -41,5 +41,11 @@ export const archiveCrawlConfig = z.object({
   commitRecords: z.number().int().positive().optional(),
   /** A truncated/corrupt file: fail its task (default; the rest of the run finishes) or log and count it. */
   onCorrupt: z.enum(['fail', 'skip']).default('fail'),
+  /**
+   * A takedown deny list (core/deny-list.ts, written by `kiln takedown`): records whose URL, domain
+   * or id it names are dropped as `dropped_takedown`. A pipeline points it at its takedown state;
+   * optional so existing outputs keep their config hash.
+   */
+  denyList: z.string().optional(),
 });
 export type ArchiveCrawlConfig = z.infer<typeof archiveCrawlConfig>;

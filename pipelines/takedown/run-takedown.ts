@@ -1,33 +1,36 @@
 // `kiln takedown`: removes documents (by URL, domain or id) from every dataset of a pipeline and
 // from the shards made of them, as a new generation. Steps, each safe to run again:
 //  1. find the removed documents (read only) and save them in a journal, so a rerun after a kill
-//     removes the same ids even where the rows that named them are already gone;
+//     removes the same ids even where the rows that named them are already gone; the journal also
+//     holds what each later step will remove (rows per dataset part, documents per dedupe index),
+//     counted now, so the log and the shards index say the same after any kill;
 //  2. add them to the deny list (the pipeline's, and the one beside each live crawl output);
 //  3. remove their rows from every dataset (core/dataset-row-removal.ts);
 //  4. rebuild only the shards whose lineage names them, publish the new index, delete the old files;
-//  5. append one line to the takedown log, then drop the journal.
+//  5. delete the temporaries killed runs left, append one line to the takedown log, then drop the journal.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readJsonIfExists, writeFileAtomic } from '../../core/atomic-file.js';
 import { hashConfig } from '../../core/config-hash.js';
 import { withDatasetLock } from '../../core/dataset-lock.js';
+import { removeDeadWriterTemps } from '../../core/dead-writer-temps.js';
 import { readManifest } from '../../core/dataset-manifest.js';
 import { removeDatasetRows } from '../../core/dataset-row-removal.js';
 import { type DenyEntry, DENY_LIST_FILE, addToDenyList, hostInDomains } from '../../core/deny-list.js';
 import type { Row } from '../../core/document.js';
 import { UsageError } from '../../core/errors.js';
-import { layout } from '../../core/dataset-layout.js';
+import { layout, parsePartName } from '../../core/dataset-layout.js';
 import { makeDirs } from '../../core/make-dirs.js';
 import type { ShardEntry, ShardIndex } from '../../core/shard-index.js';
 import { readParquetRows } from '../../core/parquet-read.js';
 import { canonicalUrl } from '../../crawl/live/canonical-url.js';
-import { exactKey, forgetInIndex } from '../../dedupe/index-forget.js';
+import { countInIndex, exactKey, forgetInIndex } from '../../dedupe/index-forget.js';
 import { readShardIndexFile, writeShardIndexFile } from '../../shard/shard-index-file.js';
 import { type RebuildPlan, planRebuilds, rebuildShard } from '../../shard/takedown-rebuild.js';
 import { lineageFileName } from '../../shard/shard-lineage.js';
 import { loadPipeline } from '../load-pipeline.js';
 import { acquireLock } from '../lock.js';
-import { stateDir } from '../pipeline-plan.js';
+import { takedownStateDir } from '../pipeline-plan.js';
 import { lockPath } from '../runner.js';
 import { builtinRegistry } from '../stage-registry.js';
 
@@ -67,7 +70,42 @@ interface Journal {
   shardPlans: Record<string, RebuildPlan[]>;
   shardsDone: Record<string, Record<string, ShardEntry>>;
   published: string[];
+  /** Per dataset, the rows and parts its rewrite removes (counted in step 1). */
   results: TakedownResult['datasets'];
+  /** Per dedupe index, the documents it forgets (counted in step 1). */
+  indexes: TakedownResult['indexes'];
+  indexesDone: string[];
+}
+
+/** Per dataset, how many rows `removeDatasetRows` will remove and from which parts (read only). */
+async function countRows(datasets: readonly string[], removed: ReadonlySet<string>): Promise<Journal['results']> {
+  const results: Journal['results'] = [];
+  for (const dir of datasets) {
+    const manifest = (await readManifest(dir))!;
+    const r = { dir, removed: 0, parts: [] as string[] };
+    if (manifest.columns.some((c) => c.name === 'id')) {
+      for (const name of (await fs.readdir(dir)).filter((n) => parsePartName(n)).sort()) {
+        let n = 0;
+        for await (const row of readParquetRows(path.join(dir, name), { columns: ['id'] })) if (removed.has(String(row.id))) n++;
+        if (n === 0) continue;
+        r.removed += n;
+        r.parts.push(name);
+      }
+    }
+    results.push(r);
+  }
+  return results;
+}
+
+/** The persistent dedupe indexes the pipeline's dedupe outputs name. */
+async function dedupeIndexes(datasets: readonly string[]): Promise<string[]> {
+  const dirs = new Set<string>();
+  for (const dir of datasets) {
+    const m = await readManifest(dir);
+    const idx = m?.stage === 'dedupe' ? (m.config as { index?: string | null }).index : undefined;
+    if (idx) dirs.add(idx);
+  }
+  return [...dirs].sort();
 }
 
 /** Reads a rules file: one value a line; blank lines and `#` comments skipped. */
@@ -114,7 +152,7 @@ export async function runTakedown(o: TakedownOptions): Promise<TakedownResult> {
     const lock = await acquireLock(lockPath(pipeline));
     release = () => lock.release();
     await findTargets(pipeline.workdir, targets);
-    state = o.state ? path.resolve(o.state) : path.join(stateDir(pipeline.workdir), 'takedown');
+    state = o.state ? path.resolve(o.state) : takedownStateDir(pipeline.workdir);
   } else {
     if (!o.state) throw new UsageError('--datasets needs --state DIR (where the deny list and the takedown log live)', { key: 'state' });
     state = path.resolve(o.state);
@@ -124,7 +162,11 @@ export async function runTakedown(o: TakedownOptions): Promise<TakedownResult> {
     }
   }
   try {
-    return await takedownLocked({ urls, domains, ids }, o, targets, state);
+    // The state folder's own lock, held for the whole takedown: two takedowns sharing a deny list and
+    // journal folder (two --datasets runs, or one beside a --pipeline run) would interleave their
+    // journals and shard rebuilds; the second is refused (KILN_OUTPUT_LOCKED) instead.
+    await makeDirs(state);
+    return await withDatasetLock(state, {}, () => takedownLocked({ urls, domains, ids }, o, targets, state));
   } finally {
     await release?.();
   }
@@ -166,7 +208,11 @@ async function takedownLocked(rules: { urls: Set<string>; domains: Set<string>; 
         }
       }
     }
-    journal = { id, removed: [...removed].map(([i, url]) => ({ id: i, url })), exact: [...exact.values()], datasetsDone: [], shardPlans: {}, shardsDone: {}, published: [], results: [] };
+    // What each step will remove, counted before anything changes: a step cut short by a kill and
+    // run again finds less to do, and its own count would then differ from an uninterrupted run's.
+    const removedSet = new Set(removed.keys());
+    journal = { id, removed: [...removed].map(([i, url]) => ({ id: i, url })), exact: [...exact.values()], datasetsDone: [], shardPlans: {}, shardsDone: {}, published: [], results: await countRows(targets.datasets, removedSet), indexes: [], indexesDone: [] };
+    for (const dir of await dedupeIndexes(targets.datasets)) journal.indexes.push({ dir, forgotten: await countInIndex(dir, journal.exact) });
     await save(journal);
   }
   const removedIds = new Set(journal.removed.map((r) => r.id));
@@ -189,25 +235,20 @@ async function takedownLocked(rules: { urls: Set<string>; domains: Set<string>; 
   // 3. Rows out of every dataset.
   for (const dir of targets.datasets) {
     if (journal.datasetsDone.includes(dir)) continue;
-    const r = await withDatasetLock(dir, {}, () => removeDatasetRows(dir, (row) => removedIds.has(String(row.id))));
-    const prior = journal.results.find((x) => x.dir === dir);
-    if (prior) {
-      prior.removed += r.removed;
-      prior.parts = [...new Set([...prior.parts, ...r.parts])];
-    } else journal.results.push({ dir, removed: r.removed, parts: r.parts });
+    await withDatasetLock(dir, {}, () => removeDatasetRows(dir, (row) => removedIds.has(String(row.id))));
     journal.datasetsDone.push(dir);
     await save(journal);
   }
 
   // 3b. The dedupe indexes the pipeline's dedupe outputs name forget the removed texts.
-  const indexes: TakedownResult['indexes'] = [];
-  const indexDirs = new Set<string>();
-  for (const dir of targets.datasets) {
-    const m = await readManifest(dir);
-    const idx = m?.stage === 'dedupe' ? (m.config as { index?: string | null }).index : undefined;
-    if (idx) indexDirs.add(idx);
+  // The counts are the journal's (taken before any change); a forget is idempotent.
+  for (const { dir } of journal.indexes) {
+    if (journal.indexesDone.includes(dir)) continue;
+    await forgetInIndex(dir, journal.exact);
+    journal.indexesDone.push(dir);
+    await save(journal);
   }
-  for (const dir of [...indexDirs].sort()) indexes.push({ dir, forgotten: await forgetInIndex(dir, journal.exact) });
+  const indexes = journal.indexes;
 
   // 4. Shards: rebuild the ones holding removed tokens under new names, publish, delete the old.
   const shardResults: TakedownResult['shards'] = [];
@@ -236,6 +277,10 @@ async function takedownLocked(rules: { urls: Set<string>; domains: Set<string>; 
       shardResults.push({ dir, rebuilt: Object.fromEntries(plans.map((p) => [p.old, p.new])), kept: now.splits.train.shards.length + now.splits.val.shards.length - plans.length });
     });
   }
+
+  // 4b. What killed earlier runs of this takedown left half-written: their temporaries.
+  for (const dir of [state, path.join(state, 'runs'), ...targets.shards]) await removeDeadWriterTemps(dir);
+  for (const dir of targets.datasets) await withDatasetLock(dir, {}, () => removeDeadWriterTemps(dir, (name) => name === '_kiln'));
 
   // 5. The log line (once, even when a kill came between it and the journal's removal).
   const logFile = path.join(state, 'takedown-log.jsonl');

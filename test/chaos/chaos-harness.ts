@@ -18,6 +18,8 @@ export interface ChaosOptions {
   /** Compares a completed output with the reference; throws on a difference. */
   check: () => Promise<void>;
   env?: Record<string, string>;
+  /** Puts the input back after a checked completion, for the next kills (default: removes `out`; a command that edits its input in place, like a takedown, restores a copy). */
+  reset?: () => Promise<void>;
 }
 
 export interface ChaosResult {
@@ -35,8 +37,14 @@ export interface RunEnd {
   ms: number;
 }
 
-/** Runs `node ...args` once (in `cwd` when given), SIGKILLing it after `killAfterMs` when given. */
-export function runNode(args: string[], env: Record<string, string> = {}, killAfterMs?: number, cwd?: string): Promise<RunEnd> {
+/**
+ * When to SIGKILL a run: after a delay in ms, or when a trigger fires — `arm(kill)` is called at
+ * the start, calls `kill()` on the event it waits for, and returns its disarm function.
+ */
+export type KillWhen = number | ((kill: () => void) => () => void);
+
+/** Runs `node ...args` once (in `cwd` when given), SIGKILLing it when `killWhen` says (never when absent). */
+export function runNode(args: string[], env: Record<string, string> = {}, killWhen?: KillWhen, cwd?: string): Promise<RunEnd> {
   const started = performance.now();
   return new Promise((resolve) => {
     // No V8 coverage for children killed on purpose: a kill mid-write leaves a truncated file.
@@ -47,14 +55,16 @@ export function runNode(args: string[], env: Record<string, string> = {}, killAf
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-    const timer =
-      killAfterMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            sent = child.exitCode === null && child.signalCode === null && child.kill('SIGKILL');
-          }, killAfterMs);
+    const kill = (): void => {
+      sent ||= child.exitCode === null && child.signalCode === null && child.kill('SIGKILL');
+    };
+    let disarm: (() => void) | undefined;
+    if (typeof killWhen === 'number') {
+      const timer = setTimeout(kill, killWhen);
+      disarm = () => clearTimeout(timer);
+    } else if (killWhen) disarm = killWhen(kill);
     child.on('exit', (code, signal) => {
-      if (timer) clearTimeout(timer);
+      disarm?.();
       resolve({ code, signal, killedByUs: sent && signal === 'SIGKILL', stderr, ms: performance.now() - started });
     });
   });
@@ -84,7 +94,7 @@ export async function chaos(o: ChaosOptions): Promise<ChaosResult> {
     }
     await o.check();
     completions++;
-    await fs.rm(o.out, { recursive: true, force: true });
+    await (o.reset ?? (() => fs.rm(o.out, { recursive: true, force: true })))();
   }
   assertNotCrashed(await runNode(o.args, o.env), 'final resume');
   await o.check();

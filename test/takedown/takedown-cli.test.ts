@@ -8,44 +8,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { readParquetRows } from '../../core/parquet-read.js';
-import { parseShardIndex, type ShardIndex } from '../../core/shard-index.js';
 import { startDemoSite } from '../../pipelines/examples/demo-site.js';
 import { createLoader } from '../../train/loader/index.js';
 import { kiln } from '../cli/kiln-process.js';
 import { tempDir, writePipeline } from '../pipelines/toy-pipeline.js';
-
-function readIndex(dir: string): ShardIndex {
-  return parseShardIndex(readFileSync(path.join(dir, 'index.json'), 'utf8'), dir);
-}
-
-/** Every shard's tokens of a split, rows end to end with each row's repeated first token dropped. */
-function splitStream(dir: string, index: ShardIndex, split: 'train' | 'val'): number[] {
-  const out: number[] = [];
-  const L = index.row_length;
-  for (const s of index.splits[split].shards) {
-    const bytes = readFileSync(path.join(dir, s.file));
-    for (const b of s.batches ?? []) {
-      const values = new Uint16Array(bytes.buffer.slice(bytes.byteOffset + b.offset, bytes.byteOffset + b.offset + b.rows * L * 2));
-      for (let r = 0; r < b.rows; r++) for (let i = out.length === 0 ? 0 : 1; i < L; i++) out.push(values[r * L + i]);
-    }
-  }
-  return out;
-}
-
-function contains(hay: readonly number[], needle: readonly number[]): boolean {
-  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return true;
-  }
-  return false;
-}
-
-async function rowsOf(dir: string, columns: string[]): Promise<Array<Record<string, unknown>>> {
-  const rows: Array<Record<string, unknown>> = [];
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.parquet')).sort()) for await (const r of readParquetRows(path.join(dir, name), { columns })) rows.push(r);
-  return rows;
-}
+import { contains, readIndex, rowsOf, splitStream } from './dataset-search.js';
 
 test('kiln takedown removes documents from datasets and shards, keeps other shards byte for byte, and keeps them out of the next crawl', async () => {
   const site = await startDemoSite({ articles: 40, paragraphs: 4 });
