@@ -6,3 +6,4 @@ export * from './open-storage.js';
 export * from './copy-tree.js';
 export * from './committed-parts.js';
 export * from './output-lease.js';
+export * from './staged-stage.js';
