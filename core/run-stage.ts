@@ -166,7 +166,8 @@ async function writeExcludedSuccess(out: string, manifest: DatasetManifest, seco
 export async function runStage<C>(stage: StageDefinition<C>, options: RunStageOptions): Promise<StageSummary> {
   if (!isTaskWorker() && (isS3Url(options.out) || (options.inputs ?? []).some(isS3Url))) {
     // s3:// datasets run through local staging and are published in commit order (staged-stage.ts).
-    return withObjectStorage(options.inputs ?? [], options.out, (inputs, out) => runStage(stage, { ...options, inputs, out }));
+    const summary = await withObjectStorage(options.inputs ?? [], options.out, (inputs, out) => runStage(stage, { ...options, inputs, out }));
+    return { ...summary, out: options.out };
   }
   const out = await canonicalPath(options.out);
   // A task worker importing a script that defines and runs its stage in one file: the process

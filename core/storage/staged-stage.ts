@@ -22,21 +22,29 @@ export function stagingDir(url: string): string {
   return path.join(base, createHash('sha256').update(url).digest('hex').slice(0, 16));
 }
 
-/** Downloads every object of `url` into its staging directory (same-size objects are kept). */
-export async function stageIn(url: string): Promise<string> {
+/**
+ * Downloads every object of `url` into its staging directory; same-size objects already there
+ * are kept unless `refresh` (verify needs the bytes on the server, not an older copy).
+ */
+export async function stageIn(url: string, options: { refresh?: boolean } = {}): Promise<string> {
   const dir = stagingDir(url);
   const from = openStorage(url);
   const to = new LocalStorage(dir);
   try {
     for await (const o of from.list()) {
       if (o.key === '_kiln/lock') continue;
-      if ((await to.stat(o.key))?.size === o.size) continue;
+      if (!options.refresh && (await to.stat(o.key))?.size === o.size) continue;
       await to.write(o.key, await from.openRead(o.key));
     }
   } finally {
     await from.close();
   }
   return dir;
+}
+
+/** A local directory to read `location` from: itself, or the staged copy of an s3:// URL. */
+export async function localView(location: string, options: { refresh?: boolean } = {}): Promise<string> {
+  return isS3Url(location) ? stageIn(location, options) : location;
 }
 
 /** Uploads a finished local output to `url`: data, then _kiln/ records, SUCCESS.json last. */
@@ -50,7 +58,7 @@ export async function publish(dir: string, to: Storage): Promise<void> {
 }
 
 /** Runs `run` with s3:// inputs and output replaced by staging directories, then publishes. */
-export async function withObjectStorage<T extends { out: string }>(inputs: readonly string[], out: string, run: (inputs: string[], out: string) => Promise<T>): Promise<T> {
+export async function withObjectStorage<T>(inputs: readonly string[], out: string, run: (inputs: string[], out: string) => Promise<T>): Promise<T> {
   const localInputs: string[] = [];
   for (const i of inputs) localInputs.push(isS3Url(i) ? await stageIn(i) : i);
   if (!isS3Url(out)) return run(localInputs, out);
@@ -60,7 +68,7 @@ export async function withObjectStorage<T extends { out: string }>(inputs: reado
     const dir = stagingDir(out);
     const result = await run(localInputs, dir);
     await publish(dir, target);
-    return { ...result, out };
+    return result;
   } finally {
     await lease.release();
     await target.close();
