@@ -24,3 +24,5 @@ export * from './dataset-status.js';
 export * from './inspect.js';
 export * from './process-alive.js';
 export * from './file-lock.js';
+export * from './storage/index.js';
+export * from './retry-backoff.js';
