@@ -12,7 +12,7 @@ import { committedParts, SUCCESS_KEY } from '../../core/storage/committed-parts.
 import { openStorage } from '../../core/storage/open-storage.js';
 import type { Storage } from '../../core/storage/storage.js';
 import { seededRandom } from '../../core/seeded-random.js';
-import { freshS3Url, needS3 } from './s3-test-bucket.js';
+import { freshS3Url, needS3, objectChecksums } from './s3-test-bucket.js';
 import { CHUNKS, chunkBlocks } from './s3-part-writer.js';
 
 const writer = path.join(path.dirname(fileURLToPath(import.meta.url)), 's3-part-writer.js');
@@ -26,12 +26,8 @@ function run(location: string): { done: Promise<number | null>; kill: () => void
   return { done, kill: () => child.kill('SIGKILL') };
 }
 
-/** Key -> content checksum of every object a reader could list (the lease excluded). */
-async function contents(s: Storage): Promise<Map<string, string>> {
-  const m = new Map<string, string>();
-  for await (const o of s.list()) m.set(o.key, checksum((await s.readAll(o.key))!));
-  return m;
-}
+/** Key -> content checksum of every object a reader could list. */
+const contents = (s: Storage): Promise<Map<string, string>> => objectChecksums(s);
 
 const expected = Array.from({ length: CHUNKS }, (_, i) => checksum(Buffer.concat([...chunkBlocks(i)])));
 

@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
+import { checksum } from '../../core/checksum.js';
 import { S3Storage } from '../../core/storage/s3.js';
+import type { Storage } from '../../core/storage/storage.js';
 import { parseS3Url } from '../../core/storage/s3-location.js';
 
 const required = process.env.KILN_TEST_S3 === '1';
@@ -47,4 +49,11 @@ export async function freshS3Url(prefix = 'data'): Promise<string> {
     await s.close();
   }
   return `s3://${bucket}/${prefix}`;
+}
+
+/** Key -> content checksum of the objects of `s` whose key `keep` accepts, in key order. */
+export async function objectChecksums(s: Storage, keep: (key: string) => boolean = () => true): Promise<Map<string, string>> {
+  const m = new Map<string, string>();
+  for await (const o of s.list()) if (keep(o.key)) m.set(o.key, checksum((await s.readAll(o.key))!));
+  return m;
 }

@@ -6,24 +6,17 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { checksum } from '../../core/checksum.js';
 import { runStage } from '../../core/run-stage.js';
 import { openStorage } from '../../core/storage/open-storage.js';
 import type { Storage } from '../../core/storage/storage.js';
 import { writeJsonlCorpus } from './corpus.js';
-import { freshS3Url, needS3 } from './s3-test-bucket.js';
+import { freshS3Url, needS3, objectChecksums } from './s3-test-bucket.js';
 import { toyStage } from './toy-stage.js';
 
 process.env.KILN_LOG = 'silent';
 
 /** Checksums of the parts (commit records hold a time and dataset.json input paths, which differ by run). */
-async function dataObjects(s: Storage): Promise<Map<string, string>> {
-  const m = new Map<string, string>();
-  for await (const o of s.list()) {
-    if (o.key.startsWith('part-')) m.set(o.key, checksum((await s.readAll(o.key))!));
-  }
-  return m;
-}
+const dataObjects = (s: Storage): Promise<Map<string, string>> => objectChecksums(s, (k) => k.startsWith('part-'));
 
 async function list(s: Storage, prefix: string): Promise<string[]> {
   const keys: string[] = [];
