@@ -25,3 +25,5 @@ export * from './inspect.js';
 export * from './process-alive.js';
 export * from './file-lock.js';
 export * from './stage-phases.js';
+export * from './storage/index.js';
+export * from './retry-backoff.js';

@@ -20,6 +20,8 @@ import type { StageDefinition, TaskPlan } from './stage.js';
 import { sumStats } from './stats.js';
 import { makeDirs } from './make-dirs.js';
 import { isTaskWorker } from './task-worker-flag.js';
+import { withObjectStorage } from './storage/staged-stage.js';
+import { isS3Url } from './storage/s3-location.js';
 
 export interface RunStageOptions {
   /** Input datasets, files, globs or URLs, as the stage understands them. */
@@ -162,6 +164,11 @@ async function writeExcludedSuccess(out: string, manifest: DatasetManifest, seco
  * array, where many processes share the output by design) the lock is not taken.
  */
 export async function runStage<C>(stage: StageDefinition<C>, options: RunStageOptions): Promise<StageSummary> {
+  if (!isTaskWorker() && (isS3Url(options.out) || (options.inputs ?? []).some(isS3Url))) {
+    // s3:// datasets run through local staging and are published in commit order (staged-stage.ts).
+    const summary = await withObjectStorage(options.inputs ?? [], options.out, (inputs, out) => runStage(stage, { ...options, inputs, out }));
+    return { ...summary, out: options.out };
+  }
   const out = await canonicalPath(options.out);
   // A task worker importing a script that defines and runs its stage in one file: the process
   // that started the worker runs the stage; here the call only lets the import finish.

@@ -10,7 +10,10 @@ export function register(program: Command): void {
     .argument('<paths...>', 'dataset directory, files or globs (Parquet or JSONL), or one shards directory')
     .option('--samples <n>', 'samples to show', '3')
     .option('--json', 'print one JSON object')
-    .action(async (paths: string[], opts: { samples: string; json?: boolean }) => {
+    .action(async (where: string[], opts: { samples: string; json?: boolean }) => {
+      const { localView } = await import('../../core/storage/staged-stage.js');
+      // s3:// datasets are read from a local copy (staged-stage.ts); other paths as they are.
+      const paths = await Promise.all(where.map((p) => localView(p)));
       const samples = intOption(opts.samples, '--samples', 0)!;
       const { inspectDataset, inspectShards } = await import('../../core/inspect.js');
       const shards = paths.length === 1 ? await inspectShards(paths[0]) : undefined;

@@ -93,16 +93,21 @@ export function register(program: Command): void {
         import('../../core/input-finished.js'),
         import('../../core/input-files.js'),
       ]);
-      if (!opts.allowPartial) await requireFinishedInputs(opts.in);
+      const { withObjectStorage } = await import('../../core/storage/staged-stage.js');
       const signal = stopSignal();
-      const out = await canonicalPath(opts.out);
-      const committed = `${out}: the generation being written is not published; its finished steps are kept under _kiln/shard`;
-      const summary = await withDatasetLock(out, { wait: opts.wait, signal, onWait: onOutputWait(opts.out) }, () =>
-        runShard(config, { signal, overwrite: opts.overwrite ?? false }),
-      ).catch(async (err: unknown) => {
-        // runShard stops by throwing the abort: a stop, not a failure.
-        if (signal.aborted && (await endIfStopped({ committed }))) return undefined;
-        throw err;
+      let committed = '';
+      // s3:// inputs and output go through local staging, published when done (staged-stage.ts).
+      const summary = await withObjectStorage(opts.in, opts.out, async (inputs, outDir) => {
+        if (!opts.allowPartial) await requireFinishedInputs(inputs);
+        const out = await canonicalPath(outDir);
+        committed = `${out}: the generation being written is not published; its finished steps are kept under _kiln/shard`;
+        return withDatasetLock(out, { wait: opts.wait, signal, onWait: onOutputWait(opts.out) }, () =>
+          runShard({ ...config, inputs, out: outDir }, { signal, overwrite: opts.overwrite ?? false }),
+        ).catch(async (err: unknown) => {
+          // runShard stops by throwing the abort: a stop, not a failure.
+          if (signal.aborted && (await endIfStopped({ committed }))) return undefined;
+          throw err;
+        });
       });
       if (!summary) return;
       const stopped = await endIfStopped({ committed });

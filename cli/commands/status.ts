@@ -8,7 +8,9 @@ export function register(program: Command): void {
     .description('tasks done / pending / failed of a dataset, shards or train run directory (or of each stage of a pipeline file)')
     .argument('<target>', 'dataset, shards or train run directory, or PIPELINE.yaml')
     .option('--json', 'print one JSON object')
-    .action(async (target: string, opts: { json?: boolean }) => {
+    .action(async (s3OrLocal: string, opts: { json?: boolean }) => {
+      // An s3:// dataset is read from a fresh local copy (core/storage/staged-stage.ts).
+      const target = await (await import('../../core/storage/staged-stage.js')).localView(s3OrLocal, { refresh: true });
       if (/\.ya?ml$/.test(target)) {
         const { pipelineStatus, formatPipelineStatus } = await import('../../pipelines/index.js');
         const status = await pipelineStatus(target);

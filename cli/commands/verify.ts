@@ -6,9 +6,11 @@ export function register(program: Command): void {
   program
     .command('verify')
     .description('check every shard of a shards directory, or every committed part of a dataset, against its recorded size and checksum')
-    .argument('<dir>', 'shards directory (kiln shard) or kiln dataset directory')
+    .argument('<dir>', 'shards directory (kiln shard) or kiln dataset directory, local or s3://bucket/prefix')
     .option('--json', 'print one JSON object')
-    .action(async (dir: string, opts: { json?: boolean }) => {
+    .action(async (where: string, opts: { json?: boolean }) => {
+      // An s3:// dataset is verified on a fresh download of every object (staged-stage.ts).
+      const dir = await (await import('../../core/storage/staged-stage.js')).localView(where, { refresh: true });
       const [{ readShardIndexIn }, { readManifest }, { CorruptPartError, UsageError }] = await Promise.all([
         import('../../core/dataset-status.js'),
         import('../../core/dataset-manifest.js'),

@@ -5,6 +5,9 @@ import { CorruptPartError, UsageError } from '../../core/errors.js';
 import { SHARD_INDEX_FILE, type ShardIndex, parseShardIndex } from '../../core/shard-index.js';
 import { isHttpLocation } from './byte-source.js';
 import { type HttpOptions, httpGet } from './http-source.js';
+import { retryWithBackoff } from '../../core/retry-backoff.js';
+import { S3Storage } from '../../core/storage/s3.js';
+import { isS3Url, parseS3Url, s3Url } from '../../core/storage/s3-location.js';
 
 /** A loaded index and where its shards live. */
 export interface LocatedIndex {
@@ -32,8 +35,19 @@ async function refuseOtherDataset(dir: string, file: string): Promise<void> {
   );
 }
 
-/** Loads index.json from a shards dir, an index.json path, or an http(s) URL of either. */
+/** Loads index.json from a shards dir, an index.json path, or an http(s) or s3:// URL of either. */
 export async function loadIndex(where: string, http: HttpOptions): Promise<LocatedIndex> {
+  if (isS3Url(where)) {
+    const loc = parseS3Url(where);
+    const key = loc.prefix.endsWith('.json') ? loc.prefix : [loc.prefix, SHARD_INDEX_FILE].filter((p) => p !== '').join('/');
+    const url = s3Url({ bucket: loc.bucket, prefix: '' }, key);
+    const storage = new S3Storage({ bucket: loc.bucket, prefix: '' });
+    const body = await retryWithBackoff(() => storage.readAll(key), { retries: http.retries, backoffMs: http.backoffMs }).finally(() => storage.close());
+    if (!body) throw new UsageError(`cannot load shards index ${url}: no such object`, { path: url });
+    const index = parseShardIndex(new TextDecoder().decode(body), url);
+    const dir = key.includes('/') ? key.slice(0, key.lastIndexOf('/')) : '';
+    return { index, location: url, shardLocation: (file) => s3Url({ bucket: loc.bucket, prefix: '' }, dir ? `${dir}/${file}` : file) };
+  }
   if (isHttpLocation(where)) {
     const url = where.endsWith('.json') ? where : `${where.replace(/\/+$/, '')}/${SHARD_INDEX_FILE}`;
     const { status, body } = await httpGet(url, http);

@@ -27,7 +27,7 @@ export type LoaderState = z.infer<typeof loaderStateSchema>;
 
 /** Options of `createLoader`; the schema documents the defaults. */
 export const loaderOptionsSchema = z.object({
-  /** Shards dir, index.json path, or http(s) URL of either. */
+  /** Shards dir, index.json path, or http(s) or s3:// URL of either. */
   index: z.string().min(1),
   batchSize: z.number().int().positive(),
   split: z.enum(['train', 'val']).default('train'),
@@ -42,7 +42,7 @@ export const loaderOptionsSchema = z.object({
   dropLast: z.boolean().default(false),
   /** Verify each record batch's checksum as it is read. */
   verify: z.boolean().default(true),
-  /** HTTP(S) attempts after the first, with exponential backoff from `backoffMs`. */
+  /** HTTP(S) and S3 attempts after the first, with exponential backoff from `backoffMs`. */
   retries: z.number().int().nonnegative().default(4),
   backoffMs: z.number().nonnegative().default(200),
 });

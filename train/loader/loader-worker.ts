@@ -9,6 +9,8 @@ import { planEpoch, splitChunks } from './epoch-plan.js';
 import { HttpSource, createHttpAgent } from './http-source.js';
 import { LocalFileSource } from './local-file-source.js';
 import { RowReader } from './row-reader.js';
+import { S3Buckets, S3Source } from './s3-source.js';
+import { isS3Url } from '../../core/storage/s3-location.js';
 import type { FromWorker, ToWorker, WorkerStart } from './worker-protocol.js';
 
 const port = parentPort;
@@ -31,8 +33,13 @@ function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
 
 async function run(start: WorkerStart): Promise<void> {
   const agent = start.locations.some(isHttpLocation) ? createHttpAgent() : undefined;
+  const buckets = new S3Buckets();
   const sources: ByteSource[] = start.locations.map((loc) =>
-    isHttpLocation(loc) ? new HttpSource(loc, { retries: start.retries, backoffMs: start.backoffMs, dispatcher: agent! }) : new LocalFileSource(loc),
+    isS3Url(loc)
+      ? new S3Source(loc, buckets, { retries: start.retries, backoffMs: start.backoffMs })
+      : isHttpLocation(loc)
+        ? new HttpSource(loc, { retries: start.retries, backoffMs: start.backoffMs, dispatcher: agent! })
+        : new LocalFileSource(loc),
   );
   const chunks = splitChunks(start.index, start.split, start.generations);
   const plan = planEpoch(chunks, start.seed, start.epoch, start.rank, start.worldSize);
@@ -68,6 +75,7 @@ async function run(start: WorkerStart): Promise<void> {
   } finally {
     await reader.close();
     await agent?.close();
+    await buckets.close();
   }
 }
 
