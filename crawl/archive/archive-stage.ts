@@ -46,6 +46,8 @@ async function runArchiveTask(ctx: TaskContext<ArchiveCrawlConfig>): Promise<voi
       const outcome = recordText(rec, config.maxPayloadBytes, config.extractor ?? 'main');
       if ('page' in outcome) {
         stats.inc('pages');
+        // A page cut at the extractor's cap is counted, not silently shortened (its log line names the URL).
+        if (outcome.page.extractTruncated) stats.inc('extract_truncated');
         const v = processPageText(outcome.page.text, config);
         const doc = {
           id: outcome.page.id,
