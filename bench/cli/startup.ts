@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { kilnBin } from '../../test/core/project-paths.js';
+import { median } from '../median.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
 const runs = Number(values.runs);
@@ -28,7 +29,6 @@ for (let i = 0; i < runs; i++) {
   }
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const floor = median(wall.get('node -e 0')!);
 console.log('| command | median wall ms | ratio to node -e 0 | median peak RSS MiB |');
 console.log('|---|---:|---:|---:|');

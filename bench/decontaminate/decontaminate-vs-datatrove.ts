@@ -19,6 +19,7 @@ import { seededRandom } from '../../core/seeded-random.js';
 import { ContaminationFinder } from '../../dedupe/contamination.js';
 import { buildEvalIndex } from '../../dedupe/eval-sets.js';
 import { webLines } from '../../test/dedupe/contamination-corpus.js';
+import { median } from '../median.js';
 
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '20' }, reps: { type: 'string', default: '3' } } });
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -78,7 +79,6 @@ for (let i = 0; i < Number(values.reps); i++) {
   }
 }
 if (counts.kiln !== counts.peer) throw new Error(`not equal work: kiln found ${counts.kiln} contaminated documents, the peer ${counts.peer}`);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(JSON.stringify({
   docs: docs.length, mb: +(bytes / 1e6).toFixed(1), eval_items: items.length, eval_ngrams: index.ngrams.size,
   kiln_mb_per_cpu_s: +median(k).toFixed(1), peer_mb_per_cpu_s: +median(p).toFixed(1), ratio: +(median(k) / median(p)).toFixed(2),

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { exactHash } from '../../dedupe/exact-hash.js';
 import { MinHasher } from '../../dedupe/minhash.js';
+import { median } from '../median.js';
 
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '20' }, report: { type: 'string' } } });
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -33,7 +34,6 @@ while (bytes < Number(values.mb) * 1e6) {
   docs.push(d);
   bytes += Buffer.byteLength(d);
 }
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // MB per CPU-second of this (single) thread: on a machine shared by several agents, wall time
 // measures the neighbours; CPU time measures the code. Wall MB/s is reported beside it.

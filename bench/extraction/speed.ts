@@ -7,11 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { decodeHtml, extractMainText } from '../../crawl/extract/index.js';
 import { loadScrapinghub, loadTrafilatura, sharedDataDir } from './corpus.js';
 import { readabilityText } from './readability-peer.js';
+import { median } from '../median.js';
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function timeIt(pages: string[], fn: (html: string) => unknown): number {
   const t0 = process.hrtime.bigint();

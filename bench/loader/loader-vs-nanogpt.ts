@@ -25,6 +25,7 @@ import { type ShardIndex, dtypeBytes } from '../../core/shard-index.js';
 import { runShard } from '../../shard/index.js';
 import { createLoader, type Loader } from '../../train/loader/index.js';
 import { GPT2_EOS, GPT2_VOCAB, writeTokenCorpus } from '../shard/token-corpus.js';
+import { median } from '../median.js';
 
 process.env.KILN_LOG ??= 'silent';
 const argv = process.argv.slice(2);
@@ -44,7 +45,6 @@ const pyScript = path.resolve(here, '../../../bench/loader/nanogpt_get_batch.py'
 
 // Debian's python3-numpy (apt-get install -y python3-numpy) lives under /usr/bin/python3.
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Tokens per wall second (timed thread) and per CPU second (whole process, every thread). */
 interface Run {

@@ -12,7 +12,8 @@ import { EncodePool } from '../../tokenize/encode-pool.js';
 import { loadTokenizer } from '../../tokenize/load.js';
 import { loadAverage } from '../load-average.js';
 import { writeBenchCorpus } from './corpus.js';
-import { median, timedProcess, type TimedRun } from './timed-process.js';
+import { median } from '../median.js';
+import { timedProcess, type TimedRun } from './timed-process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');

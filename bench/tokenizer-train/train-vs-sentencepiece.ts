@@ -12,7 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAverage } from '../load-average.js';
 import { readSharedTexts } from '../tokenize/corpus.js';
-import { median, timedProcess, type TimedRun } from '../tokenize/timed-process.js';
+import { median } from '../median.js';
+import { timedProcess, type TimedRun } from '../tokenize/timed-process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readMetrics, type StepRecord } from '../../train/index.js';
-import { median } from '../tokenize/timed-process.js';
+import { median } from '../median.js';
 import { kiln, shakespeareShards } from './shakespeare-shards.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

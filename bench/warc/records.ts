@@ -24,11 +24,8 @@ import { WARCParser } from 'warcio';
 import { parseHttpResponse, readWarcRecords } from '../../crawl/archive/index.js';
 import { loadAverage } from '../load-average.js';
 import { parseHttpRequestHead } from './http-request-head.js';
+import { median } from '../median.js';
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function listWarcs(dir: string): string[] {
   const out: string[] = [];
