@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from '../median.js';
+import { printResult } from '../result-line.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -152,6 +153,7 @@ async function main(): Promise<void> {
     treeRssRatio: Number((k.treeRssMb / c.treeRssMb).toFixed(2)),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
+  printResult({ bench: 'crawl', what: `live crawl, ${pages} pages, concurrency ${concurrency}, whole process`, peer: 'Crawlee CheerioCrawler', ratio: result.speedup, figure: `${result.speedup.toFixed(2)}x; peak RSS ${result.treeRssRatio.toFixed(2)}x of Crawlee's` });
 }
 
 await main();

@@ -20,6 +20,7 @@ import { ContaminationFinder } from '../../dedupe/contamination.js';
 import { buildEvalIndex } from '../../dedupe/eval-sets.js';
 import { webLines } from '../../test/dedupe/contamination-corpus.js';
 import { median } from '../median.js';
+import { printResult } from '../result-line.js';
 
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '20' }, reps: { type: 'string', default: '3' } } });
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -84,3 +85,4 @@ console.log(JSON.stringify({
   kiln_mb_per_cpu_s: +median(k).toFixed(1), peer_mb_per_cpu_s: +median(p).toFixed(1), ratio: +(median(k) / median(p)).toFixed(2),
   contaminated: counts, load: os.loadavg().map((x) => +x.toFixed(1)),
 }));
+printResult({ bench: 'decontaminate', what: 'decontaminate 13-grams, MB per CPU-second', peer: "datatrove's NGramsDecontFilter algorithm (Python)", cpuRatio: median(k) / median(p), figure: `${(median(k) / median(p)).toFixed(2)}x per CPU-second` });

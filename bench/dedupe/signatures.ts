@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { exactHash } from '../../dedupe/exact-hash.js';
 import { MinHasher } from '../../dedupe/minhash.js';
 import { median } from '../median.js';
+import { printResult } from '../result-line.js';
 
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '20' }, report: { type: 'string' } } });
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -133,4 +134,6 @@ const lines = [
   ...split.map(([n, v]) => `| ${n} | ${v.toFixed(1)} |`),
 ].filter((l, i, a) => l !== '' || a[i - 1] !== '');
 console.log(lines.join('\n'));
+if (!p.length) throw new Error('the peer (python3 with numpy) did not run: no ratio');
+printResult({ bench: 'signatures', what: 'dedupe signatures (exact hash + MinHash 112), MB per CPU-second', peer: 'datasketch algorithm in numpy', ratio: median(k.map((x) => x.wall)) / median(p.map((x) => x.wall)), cpuRatio: median(k.map((x) => x.cpu)) / median(p.map((x) => x.cpu)) });
 if (values.report) writeFileSync(values.report, lines.join('\n') + '\n');

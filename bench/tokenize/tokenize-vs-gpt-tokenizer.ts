@@ -14,6 +14,7 @@ import { loadAverage } from '../load-average.js';
 import { writeBenchCorpus } from './corpus.js';
 import { median } from '../median.js';
 import { timedProcess, type TimedRun } from './timed-process.js';
+import { printResult } from '../result-line.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -154,7 +155,8 @@ console.log(row('kiln BPE, 1 thread', enc.single));
 console.log(row(`kiln EncodePool, ${pool.size} workers`, enc.pool));
 console.log(`\nencode-only speed-up, kiln all cores over gpt-tokenizer 1 thread: ${median(encRatios).toFixed(2)}x (runs: ${encRatios.map((x) => x.toFixed(2)).join(', ')}); kiln 1 thread over gpt-tokenizer: ${(median(enc.gpt) / median(enc.single)).toFixed(2)}x`);
 console.log(`\ncommand: node dist/bench/tokenize/tokenize-vs-gpt-tokenizer.js ${process.argv.slice(2).join(' ')}; ${loadBefore} before, ${loadAverage()} after`);
-// ratio: whole process, kiln on all cores (start-up, reading, Parquet output and commits included);
-// encodeOneThread: the encoders alone, one thread each (equal threads, no I/O).
-console.log(`RESULT ${JSON.stringify({ bench: 'tokenize', ratio: median(ratios), encodeOneThread: median(enc.gpt) / median(enc.single), encodePool: median(encRatios) })}`);
+// Whole process: kiln on all cores, start-up, JSONL reading, Parquet output and commits included,
+// against a peer that only counts ids. Encode only: the encoders alone, one thread each.
+printResult({ bench: 'tokenize', what: `tokenize ${mb.toFixed(0)} MB, whole process (kiln all ${cores} cores, writes Parquet)`, peer: 'gpt-tokenizer, one thread, counts ids', ratio: median(ratios), cpuRatio: median(cpu.peer) / median(cpu.kiln) });
+printResult({ bench: 'tokenize', what: 'tokenize, encode only, one thread each', peer: 'gpt-tokenizer encode', ratio: median(enc.gpt) / median(enc.single), pool: median(encRatios) });
 rmSync(work, { recursive: true, force: true });

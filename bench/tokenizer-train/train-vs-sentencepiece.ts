@@ -42,6 +42,7 @@ import sentencepiece as spm, sys
 spm.SentencePieceTrainer.train(input=sys.argv[1], model_prefix=sys.argv[2], model_type='bpe', vocab_size=int(sys.argv[3]),
     character_coverage=1.0, byte_fallback=True, max_sentence_length=1 << 20, minloglevel=2, num_threads=1)
 `;
+import { printResult } from '../result-line.js';
 
 const loadBefore = loadAverage();
 const runs: Record<string, TimedRun[]> = { spm: [], kiln: [] };
@@ -63,5 +64,5 @@ const ratios = runs.kiln.map((k, i) => runs.spm[i].seconds / k.seconds);
 const cpuRatio = cpu('spm') / cpu('kiln');
 console.log(`\nSentencePiece / kiln wall time: ${median(ratios).toFixed(2)}x (per-run ${ratios.map((x) => x.toFixed(2)).join(', ')}); CPU time: ${cpuRatio.toFixed(2)}x`);
 console.log(`command: node dist/bench/tokenizer-train/train-vs-sentencepiece.js ${process.argv.slice(2).join(' ')}; ${loadBefore} before, ${loadAverage()} after`);
-console.log(`RESULT ${JSON.stringify({ bench: 'tokenizer-train', ratio: median(ratios), cpuRatio })}`);
+printResult({ bench: 'tokenizer-train', what: `BPE training, ${vocab} vocab, ${(bytes / 1e6).toFixed(0)} MB, whole process`, peer: 'SentencePiece BPE, num_threads=1', ratio: median(ratios), cpuRatio });
 rmSync(work, { recursive: true, force: true });

@@ -25,6 +25,7 @@ import { parseHttpResponse, readWarcRecords } from '../../crawl/archive/index.js
 import { loadAverage } from '../load-average.js';
 import { parseHttpRequestHead } from './http-request-head.js';
 import { median } from '../median.js';
+import { printResult } from '../result-line.js';
 
 
 function listWarcs(dir: string): string[] {
@@ -134,7 +135,8 @@ if (isMain) {
     console.log(row('raw content blocks (warcio parseHttp: false)', raw));
     console.log(row('HTTP heads parsed on both sides (warcio parseHttp: true; kiln on response, revisit and request records)', http));
     console.log(`\ncommand: node dist/bench/warc/records.js ${process.argv.slice(2).join(' ')}; ${loadAverage()}`);
-    console.log(`RESULT ${JSON.stringify({ bench: 'warc', ratio: raw.ratio, cpuRatio: raw.cpuRatio, parsed: http.ratio, parsedCpu: http.cpuRatio })}`);
+    printResult({ bench: 'warc', what: 'WARC records/s, raw blocks', peer: 'warcio.js, parseHttp: false', ratio: raw.ratio, cpuRatio: raw.cpuRatio });
+    printResult({ bench: 'warc', what: 'WARC records/s, HTTP heads parsed on both sides', peer: 'warcio.js, parseHttp: true', ratio: http.ratio, cpuRatio: http.cpuRatio });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
