@@ -20,8 +20,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
 const source = path.resolve(root, '../shared/data/text/tinyshakespeare.txt');
 if (!existsSync(source)) {
-  console.log(`skipped: ${source} absent`);
-  process.exit(0);
+  // A missing input is a failed bench, not a quiet skip (bench/README.md).
+  console.error(`signatures bench: ${source} absent`);
+  process.exit(1);
 }
 const base = readFileSync(source, 'utf8');
 const docs: string[] = [];
