@@ -1,8 +1,9 @@
 // `npm run bench`: every benchmark in a quick mode (small inputs, few repetitions), one after the
 // other, then the summary table RESULTS.md carries: what, peer, ratio (kiln speed / peer speed, so
-// > 1 means kiln is faster), command. Each bench prints one line `RESULT {json}` with at least
-// `ratio`; a bench that is missing, fails, or prints no RESULT line is a failed row and the run
-// exits 1: nothing is skipped silently. Quick figures are a smoke check; RESULTS.md holds full runs.
+// > 1 means kiln is faster), the same per CPU-second, load average, command. A bench prints one
+// line `RESULT {json}` per row (bench/result-line.ts); a bench that is missing, fails, or prints no
+// RESULT line is a failed row and the run exits 1: nothing is skipped silently. Quick figures are a
+// smoke check; RESULTS.md holds the full runs.
 // Run: npm run bench [-- --only loader,warc]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -22,13 +23,15 @@ interface Bench {
 }
 
 const benches: Bench[] = [
-  { name: 'crawl', what: 'crawl a local site', peer: 'Crawlee CheerioCrawler', script: 'bench/crawl/crawl-vs-crawlee.js', quick: ['--pages', '300', '--concurrency', '16', '--reps', '1'] },
+  { name: 'crawl', what: 'crawl a local site', peer: 'Crawlee CheerioCrawler', script: 'bench/crawl/crawl-vs-crawlee.js', quick: ['--pages', '300', '--concurrency', '8', '--reps', '1'] },
   { name: 'extraction', what: 'main-text extraction speed', peer: '@mozilla/readability on linkedom', script: 'bench/extraction/speed.js', quick: ['1'] },
-  { name: 'cli', what: 'CLI start-up', peer: 'see bench/cli/startup.ts', script: 'bench/cli/startup.js', quick: [] },
-  { name: 'warc', what: 'WARC records/s, raw blocks', peer: 'warcio.js (parseHttp: false)', script: 'bench/warc/records.js', quick: ['10', '1'] },
-  { name: 'loader', what: 'loader tokens/s, worst of 32x64/32x1024 x random/contiguous', peer: 'nanoGPT get_batch (numpy, prefetch thread)', script: 'bench/loader/loader-vs-nanogpt.js', quick: ['--tokens', '5000000', '--batches', '100', '--repeats', '1', '--starve-batches', '20'] },
-  { name: 'tokenize', what: 'tokenize, whole process', peer: 'gpt-tokenizer (one thread)', script: 'bench/tokenize/tokenize-vs-gpt-tokenizer.js', quick: ['2', '1'] },
+  { name: 'cli', what: 'CLI start-up', peer: 'bare node -e 0', script: 'bench/cli/startup.js', quick: ['--runs', '3'] },
+  { name: 'warc', what: 'WARC records/s', peer: 'warcio.js', script: 'bench/warc/records.js', quick: ['10', '1'] },
+  { name: 'loader', what: 'loader tokens/s', peer: 'nanoGPT get_batch (numpy, prefetch thread)', script: 'bench/loader/loader-vs-nanogpt.js', quick: ['--tokens', '5000000', '--batches', '100', '--repeats', '1', '--starve-batches', '20'] },
+  { name: 'tokenize', what: 'tokenize', peer: 'gpt-tokenizer (one thread)', script: 'bench/tokenize/tokenize-vs-gpt-tokenizer.js', quick: ['2', '1'] },
   { name: 'tokenizer-train', what: 'BPE training, 8k vocab', peer: 'SentencePiece BPE', script: 'bench/tokenizer-train/train-vs-sentencepiece.js', quick: ['8000', '1', '2'] },
+  { name: 'signatures', what: 'dedupe signatures', peer: 'datasketch algorithm in numpy', script: 'bench/dedupe/signatures.js', quick: ['--mb', '2'] },
+  { name: 'decontaminate', what: 'decontaminate 13-grams', peer: "datatrove's algorithm (Python)", script: 'bench/decontaminate/decontaminate-vs-datatrove.js', quick: ['--mb', '2', '--reps', '1'] },
   { name: 'dedupe-judged', what: 'near-duplicates vs human labels (precision/recall at 0.8)', peer: 'CopyCat judgments', script: 'bench/dedupe/judged-pairs.js', quick: [] },
 ];
 
@@ -43,31 +46,36 @@ if (only) for (const n of only) if (!benches.some((b) => b.name === n)) throw ne
 
 const rows: string[] = [];
 let failed = 0;
-for (const b of benches.filter((x) => !only || only.has(x.name))) {
+const x = (v: unknown): string => (typeof v === 'number' ? `${v.toFixed(2)}x` : '-');
+for (const b of benches.filter((y) => !only || only.has(y.name))) {
   const script = path.join(dist, b.script);
   const command = `node dist/${b.script} ${b.quick.join(' ')}`.trim();
-  let ratio: string;
+  const fail = (why: string): void => {
+    failed++;
+    rows.push(`| ${b.what} | ${b.peer} | FAILED: ${why} | | | \`${command}\` |`);
+  };
   if (!existsSync(script)) {
-    ratio = `FAILED: ${b.script} does not exist (source bench/${b.script.replace(/^bench\//, '').replace(/\.js$/, '.ts')} absent or not built)`;
-  } else {
-    process.stderr.write(`== ${b.name}: ${command}\n`);
-    const r = spawnSync(process.execPath, [script, ...b.quick], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
-    process.stdout.write(r.stdout ?? '');
-    const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
-    if (r.status !== 0) ratio = `FAILED: exit ${r.status ?? r.signal}`;
-    else if (!line) ratio = 'FAILED: printed no RESULT line';
-    else {
-      const res = JSON.parse(line.slice(7)) as { ratio?: number; precision?: number; recall?: number };
-      if (typeof res.ratio === 'number') ratio = `${res.ratio.toFixed(2)}x`;
-      else if (typeof res.precision === 'number') ratio = `P ${res.precision.toFixed(3)} / R ${res.recall?.toFixed(3)}`;
-      else ratio = 'FAILED: RESULT has no ratio';
-    }
+    fail(`${b.script} does not exist (source bench/${b.script.replace(/^bench\//, '').replace(/\.js$/, '.ts')} absent or not built)`);
+    continue;
   }
-  if (ratio.startsWith('FAILED')) failed++;
-  rows.push(`| ${b.what} | ${b.peer} | ${ratio} | \`${command}\` |`);
+  process.stderr.write(`== ${b.name}: ${command}\n`);
+  const r = spawnSync(process.execPath, [script, ...b.quick], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  process.stdout.write(r.stdout ?? '');
+  const results = (r.stdout ?? '').split('\n').filter((l) => l.startsWith('RESULT ')).map((l) => JSON.parse(l.slice(7)) as Record<string, unknown>);
+  if (r.status !== 0) fail(`exit ${r.status ?? r.signal}`);
+  else if (!results.length) fail('printed no RESULT line');
+  for (const res of results) {
+    if (typeof res.ratio !== 'number' && typeof res.cpuRatio !== 'number' && typeof res.figure !== 'string') {
+      fail(`a RESULT line has no ratio or figure: ${JSON.stringify(res)}`);
+      continue;
+    }
+    const figure = typeof res.figure === 'string' ? res.figure : x(res.ratio);
+    const load = Array.isArray(res.load) ? (res.load as number[]).map((v) => v.toFixed(1)).join(' ') : '-';
+    rows.push(`| ${String(res.what ?? b.what)} | ${String(res.peer ?? b.peer)} | ${figure} | ${x(res.cpuRatio)} | ${load} | \`${command}\` |`);
+  }
 }
-console.log(`\nquick mode, ${os.availableParallelism()} cores, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, Node ${process.version}\n`);
-console.log('| what | peer | ratio (kiln / peer speed) | command |\n|---|---|---|---|');
+console.log(`\nquick mode, ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average at the end ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}\n`);
+console.log('| what | peer | kiln / peer (wall) | per CPU-second | load average | command |\n|---|---|---|---|---|---|');
 console.log(rows.join('\n'));
 if (failed) {
   console.error(`bench: ${failed} bench(es) failed`);

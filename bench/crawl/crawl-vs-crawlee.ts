@@ -12,6 +12,8 @@ import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from '../median.js';
+import { printResult } from '../result-line.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -99,10 +101,6 @@ async function stopSite(server: ChildProcess): Promise<void> {
   await exited;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main(): Promise<void> {
   const pages = arg('pages', 400);
@@ -155,6 +153,7 @@ async function main(): Promise<void> {
     treeRssRatio: Number((k.treeRssMb / c.treeRssMb).toFixed(2)),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
+  printResult({ bench: 'crawl', what: `live crawl, ${pages} pages, concurrency ${concurrency}, whole process`, peer: 'Crawlee CheerioCrawler', ratio: result.speedup, figure: `${result.speedup.toFixed(2)}x; peak RSS ${result.treeRssRatio.toFixed(2)}x of Crawlee's` });
 }
 
 await main();

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { runDedupe } from '../../dedupe/dedupe-run.js';
 import { compactIndex } from '../../dedupe/index-compaction.js';
 import { makeCorpus, writeJsonl } from '../../test/dedupe/corpus.js';
+import { median } from '../median.js';
 
 process.env.KILN_LOG = 'silent';
 const generations = Number(process.argv[2] ?? 300);
@@ -40,6 +41,5 @@ for (let rep = 0; rep < 3; rep++) {
   }
 }
 if (kept.plain !== kept.compacted) throw new Error(`kept differs: ${kept.plain} vs ${kept.compacted}`);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 console.log(`a run against ${generations} generations: ${median(times.plain).toFixed(2)} s; against the compacted index: ${median(times.compacted).toFixed(2)} s (${(median(times.plain) / median(times.compacted)).toFixed(2)}x); kept ${kept.plain} both`);
 rmSync(tmp, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { MinHasher, estimatedJaccard } from '../../dedupe/minhash.js';
 import { bandKeys } from '../../dedupe/lsh.js';
 import { exactJaccard } from '../../dedupe/exact-jaccard.js';
+import { printResult } from '../result-line.js';
 
 interface Pair {
   label: number | null;
@@ -77,5 +78,5 @@ for (const t of [0.5, 0.6, 0.7, 0.8, 0.9]) {
   }
 }
 console.log(lines.join('\n'));
-console.log(`RESULT ${JSON.stringify({ bench: 'dedupe-judged', precision: at08.precision, recall: at08.recall, unlabelled })}`);
+printResult({ bench: 'dedupe-judged', what: 'near-duplicates vs human labels, threshold 0.8', peer: 'CopyCat judgments', figure: `P ${at08.precision.toFixed(3)} / R ${at08.recall.toFixed(3)} (${unlabelled} unlabelled skipped)`, precision: at08.precision, recall: at08.recall, unlabelled });
 if (values.report) writeFileSync(values.report, lines.join('\n') + '\n');

@@ -7,11 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { decodeHtml, extractMainText } from '../../crawl/extract/index.js';
 import { loadScrapinghub, loadTrafilatura, sharedDataDir } from './corpus.js';
 import { readabilityText } from './readability-peer.js';
+import { median } from '../median.js';
+import { printResult } from '../result-line.js';
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function timeIt(pages: string[], fn: (html: string) => unknown): number {
   const t0 = process.hrtime.bigint();
@@ -47,5 +45,7 @@ export function measureSpeed(dataDir: string, rounds = 3): { pages: number; kiln
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-  console.log(JSON.stringify(measureSpeed(sharedDataDir(root), Number(process.argv[2] ?? 3))));
+  const m = measureSpeed(sharedDataDir(root), Number(process.argv[2] ?? 3));
+  console.log(JSON.stringify(m));
+  printResult({ bench: 'extraction', what: `main-text extraction, ${m.pages} pages, one thread`, peer: '@mozilla/readability on linkedom', ratio: m.ratio });
 }

@@ -25,6 +25,8 @@ import { type ShardIndex, dtypeBytes } from '../../core/shard-index.js';
 import { runShard } from '../../shard/index.js';
 import { createLoader, type Loader } from '../../train/loader/index.js';
 import { GPT2_EOS, GPT2_VOCAB, writeTokenCorpus } from '../shard/token-corpus.js';
+import { median } from '../median.js';
+import { printResult } from '../result-line.js';
 
 process.env.KILN_LOG ??= 'silent';
 const argv = process.argv.slice(2);
@@ -44,7 +46,6 @@ const pyScript = path.resolve(here, '../../../bench/loader/nanogpt_get_batch.py'
 
 // Debian's python3-numpy (apt-get install -y python3-numpy) lives under /usr/bin/python3.
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Tokens per wall second (timed thread) and per CPU second (whole process, every thread). */
 interface Run {
@@ -210,5 +211,4 @@ const [sB] = SHAPES[SHAPES.length - 1];
 const s = await starvation(lastArrow, sB, 20, STARVE);
 console.log(`\nstarvation check (${SHAPES[SHAPES.length - 1].join('x')}, verify on, 20 ms busy consumer, ${STARVE} batches): waited ${s.waitMs.toFixed(1)} ms of ${s.wallMs.toFixed(0)} ms = ${((100 * s.waitMs) / s.wallMs).toFixed(2)}%`);
 console.log(`\ncorpus ${corpusTokens} tokens; command: node dist/bench/loader/loader-vs-nanogpt.js ${argv.join(' ')}`);
-const worst = Math.min(...rows.map((r) => ratio(r, 'wall')));
-console.log(`RESULT ${JSON.stringify({ bench: 'loader', ratio: worst, rows: rows.map((r) => ({ shape: r.shape, pattern: r.pattern, wall: ratio(r, 'wall'), cpu: ratio(r, 'cpu') })), waitShare: s.waitMs / s.wallMs })}`);
+for (const r of rows) printResult({ bench: 'loader', what: `loader tokens/s, ${r.shape}, ${r.pattern}`, peer: 'nanoGPT get_batch (numpy, prefetch thread, int32)', ratio: ratio(r, 'wall'), cpuRatio: ratio(r, 'cpu') });

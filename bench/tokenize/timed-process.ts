@@ -24,8 +24,3 @@ export function timedProcess(cmd: string, args: string[]): TimedRun {
   const m = /KILN_CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
   return { seconds, cpu: m ? Number(m[1]) + Number(m[2]) : NaN, stdout: r.stdout };
 }
-
-/** Median of a list of numbers. */
-export function median(xs: number[]): number {
-  return [...xs].sort((a, b) => a - b)[xs.length >> 1];
-}

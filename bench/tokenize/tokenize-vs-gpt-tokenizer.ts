@@ -10,8 +10,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { encode as gptEncode } from 'gpt-tokenizer/encoding/r50k_base';
 import { EncodePool } from '../../tokenize/encode-pool.js';
 import { loadTokenizer } from '../../tokenize/load.js';
+import { loadAverage } from '../load-average.js';
 import { writeBenchCorpus } from './corpus.js';
-import { median, timedProcess, type TimedRun } from './timed-process.js';
+import { median } from '../median.js';
+import { timedProcess, type TimedRun } from './timed-process.js';
+import { printResult } from '../result-line.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -53,6 +56,7 @@ const scaling = [1, 2, 4, 8, 16, 32, 64].filter((n) => n <= Math.max(2, cores));
 const runs = ['peer', 'kiln', 'tiny', ...scaling.map((n) => `kiln${n}`)];
 const times: Record<string, number[]> = Object.fromEntries(runs.map((k) => [k, []]));
 const cpu: Record<string, number[]> = Object.fromEntries(runs.map((k) => [k, []]));
+const loadBefore = loadAverage();
 const ratios: number[] = [];
 let peerTokens = 0;
 let kilnTokens = 0;
@@ -150,6 +154,9 @@ console.log(row('gpt-tokenizer r50k_base, 1 thread', enc.gpt));
 console.log(row('kiln BPE, 1 thread', enc.single));
 console.log(row(`kiln EncodePool, ${pool.size} workers`, enc.pool));
 console.log(`\nencode-only speed-up, kiln all cores over gpt-tokenizer 1 thread: ${median(encRatios).toFixed(2)}x (runs: ${encRatios.map((x) => x.toFixed(2)).join(', ')}); kiln 1 thread over gpt-tokenizer: ${(median(enc.gpt) / median(enc.single)).toFixed(2)}x`);
-console.log(`\ncommand: node dist/bench/tokenize/tokenize-vs-gpt-tokenizer.js ${process.argv.slice(2).join(' ')}`);
-console.log(`RESULT ${JSON.stringify({ bench: 'tokenize', ratio: median(ratios) })}`);
+console.log(`\ncommand: node dist/bench/tokenize/tokenize-vs-gpt-tokenizer.js ${process.argv.slice(2).join(' ')}; ${loadBefore} before, ${loadAverage()} after`);
+// Whole process: kiln on all cores, start-up, JSONL reading, Parquet output and commits included,
+// against a peer that only counts ids. Encode only: the encoders alone, one thread each.
+printResult({ bench: 'tokenize', what: `tokenize ${mb.toFixed(0)} MB, whole process (kiln all ${cores} cores, writes Parquet)`, peer: 'gpt-tokenizer, one thread, counts ids', ratio: median(ratios), cpuRatio: median(cpu.peer) / median(cpu.kiln) });
+printResult({ bench: 'tokenize', what: 'tokenize, encode only, one thread each', peer: 'gpt-tokenizer encode', ratio: median(enc.gpt) / median(enc.single), pool: median(encRatios) });
 rmSync(work, { recursive: true, force: true });

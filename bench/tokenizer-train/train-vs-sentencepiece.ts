@@ -2,15 +2,18 @@
 // BPE training (Debian's python3-sentencepiece) on the same text: tiny-shakespeare and the shared
 // Common Crawl documents, repeated to >= 25 MB so the training, not process start-up, is timed.
 // Whole processes, alternated (SentencePiece first on even repeats, kiln first on odd ones),
-// repeated, medians.
+// repeated, medians. Equal threads: kiln's trainer runs on one thread, so SentencePiece gets
+// num_threads=1 (its default is 16 threads, which on a many-core box compares 16 cores with one).
 // Run: apt-get install -y python3-sentencepiece (Debian's /usr/bin/python3);
 //      npx tsc -p . && node dist/bench/tokenizer-train/train-vs-sentencepiece.js [vocab] [repeats] [MB]
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadAverage } from '../load-average.js';
 import { readSharedTexts } from '../tokenize/corpus.js';
-import { median, timedProcess, type TimedRun } from '../tokenize/timed-process.js';
+import { median } from '../median.js';
+import { timedProcess, type TimedRun } from '../tokenize/timed-process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -37,9 +40,11 @@ const bytes = onceBytes * copies;
 const spmScript = `
 import sentencepiece as spm, sys
 spm.SentencePieceTrainer.train(input=sys.argv[1], model_prefix=sys.argv[2], model_type='bpe', vocab_size=int(sys.argv[3]),
-    character_coverage=1.0, byte_fallback=True, max_sentence_length=1 << 20, minloglevel=2)
+    character_coverage=1.0, byte_fallback=True, max_sentence_length=1 << 20, minloglevel=2, num_threads=1)
 `;
+import { printResult } from '../result-line.js';
 
+const loadBefore = loadAverage();
 const runs: Record<string, TimedRun[]> = { spm: [], kiln: [] };
 const kilnArgs = ['tokenizer', 'train', '--in', path.join(work, 'in'), '--vocab-size', String(vocab), '--out', path.join(work, 'tokenizer.json')];
 const spm = (): number => runs.spm.push(timedProcess('/usr/bin/python3', ['-c', spmScript, path.join(work, 'corpus.txt'), path.join(work, 'spm'), String(vocab)]));
@@ -52,11 +57,12 @@ const wall = (k: string): number => median(runs[k].map((x) => x.seconds));
 const cpu = (k: string): number => median(runs[k].map((x) => x.cpu));
 console.log(`corpus: ${(bytes / 1e6).toFixed(2)} MB (tiny-shakespeare + ${cc.length} CC docs, ${copies} copies), vocab ${vocab}, ${os.availableParallelism()} cores, ${repeats} alternated runs, medians (whole process)`);
 console.log('| trainer | wall s | CPU s (user+sys) |\n|---|---|---|');
-console.log(`| SentencePiece BPE (python3-sentencepiece, byte_fallback) | ${wall('spm').toFixed(2)} | ${cpu('spm').toFixed(2)} |`);
+console.log(`| SentencePiece BPE (python3-sentencepiece, byte_fallback, num_threads=1) | ${wall('spm').toFixed(2)} | ${cpu('spm').toFixed(2)} |`);
 console.log(`| kiln tokenizer train (byte-level BPE) | ${wall('kiln').toFixed(2)} | ${cpu('kiln').toFixed(2)} |`);
-const ratios = runs.kiln.map((k, i) => k.seconds / runs.spm[i].seconds);
-console.log(`\nkiln / SentencePiece wall time: ${median(ratios).toFixed(2)} (per-run ${ratios.map((x) => x.toFixed(2)).join(', ')}; target <= 1.5); CPU: ${(cpu('kiln') / cpu('spm')).toFixed(2)}`);
-console.log(`command: node dist/bench/tokenizer-train/train-vs-sentencepiece.js ${process.argv.slice(2).join(' ')}`);
 // Reported as SentencePiece time over kiln time, so > 1 means kiln is faster, like every other row.
-console.log(`RESULT ${JSON.stringify({ bench: 'tokenizer-train', ratio: 1 / median(ratios) })}`);
+const ratios = runs.kiln.map((k, i) => runs.spm[i].seconds / k.seconds);
+const cpuRatio = cpu('spm') / cpu('kiln');
+console.log(`\nSentencePiece / kiln wall time: ${median(ratios).toFixed(2)}x (per-run ${ratios.map((x) => x.toFixed(2)).join(', ')}); CPU time: ${cpuRatio.toFixed(2)}x`);
+console.log(`command: node dist/bench/tokenizer-train/train-vs-sentencepiece.js ${process.argv.slice(2).join(' ')}; ${loadBefore} before, ${loadAverage()} after`);
+printResult({ bench: 'tokenizer-train', what: `BPE training, ${vocab} vocab, ${(bytes / 1e6).toFixed(0)} MB, whole process`, peer: 'SentencePiece BPE, num_threads=1', ratio: median(ratios), cpuRatio });
 rmSync(work, { recursive: true, force: true });

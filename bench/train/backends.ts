@@ -12,6 +12,7 @@ import { encodeParquet } from '../../core/parquet-write.js';
 import { seededRandom } from '../../core/seeded-random.js';
 import { runShard } from '../../shard/index.js';
 import { readMetrics, type StepRecord } from '../../train/index.js';
+import { median } from '../median.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
 
@@ -61,10 +62,6 @@ interface RunResult {
   waitMsMedian: number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
 
 async function runOnce(backend: 'wasm' | 'cpu', shards: string, out: string, steps: number): Promise<RunResult> {
   const argv = [BIN, 'train', '--data', shards, '--out', out, '--overwrite', '--backend', backend, '--model', 'gpt-mini', '--steps', String(steps),

@@ -16,8 +16,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readMetrics, type StepRecord } from '../../train/index.js';
-import { median } from '../tokenize/timed-process.js';
+import { median } from '../median.js';
 import { kiln, shakespeareShards } from './shakespeare-shards.js';
+import { printResult } from '../result-line.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PEER = path.resolve(here, '../../../bench/train/torch_gpt_mini.py');
@@ -135,7 +136,7 @@ try {
   const ratio = tps('kiln') / tps('torch');
   console.log(`\nkiln / PyTorch tokens/s: ${ratio.toFixed(2)}x (per round ${perRound.map((x) => x.toFixed(2)).join(', ')})`);
   console.log(`command: node dist/bench/train/train-vs-torch.js ${process.argv.slice(2).join(' ')}`);
-  console.log(`RESULT ${JSON.stringify({ bench: 'train', ratio, kiln_tokens_per_s: tps('kiln'), torch_tokens_per_s: tps('torch'), kiln_val_loss: val('kiln'), torch_val_loss: val('torch') })}`);
+  printResult({ bench: 'train', what: 'train tokens/s, gpt-mini, GPT-2 vocab, one thread each', peer: 'PyTorch CPU, nanoGPT-style', ratio, kiln_tokens_per_s: tps('kiln'), torch_tokens_per_s: tps('torch'), kiln_val_loss: val('kiln'), torch_val_loss: val('torch') });
 } finally {
   await rm(work, { recursive: true, force: true });
 }

@@ -62,6 +62,8 @@ async function runArchiveTask(ctx: TaskContext<ArchiveCrawlConfig>): Promise<voi
         stats.inc('dropped_takedown');
       } else if ('page' in outcome) {
         stats.inc('pages');
+        // A page cut at the extractor's cap is counted, not silently shortened (its log line names the URL).
+        if (outcome.page.extractTruncated) stats.inc('extract_truncated');
         const v = processPageText(outcome.page.text, config);
         const doc = {
           id: outcome.page.id,

@@ -14,6 +14,8 @@ export interface RecordPage {
   url: string | null;
   text: string;
   title?: string;
+  /** The HTML was longer than the extractor's cap (MAX_HTML_CHARS) and only its start was read. */
+  extractTruncated?: true;
 }
 
 /** A page, or why the record gives none (a stats counter name). */
@@ -64,6 +66,8 @@ export function recordText(rec: WarcRecord, maxPayloadBytes: number, extractor: 
   }
   if (!HTML_TYPE.test(contentType) && !(contentType === '' && looksLikeHtml(body))) return { skip: 'not_html' };
   const html = decodeHtml(body, contentType);
-  const { text, title } = extractor === 'main' ? extractMainText(html, { url: url ?? undefined }) : htmlToPlainText(html);
-  return text ? { page: { id, url, text, title } } : { skip: 'empty_text' };
+  const extracted: { text: string; title?: string; truncated?: true } = extractor === 'main' ? extractMainText(html, { url: url ?? undefined }) : htmlToPlainText(html);
+  const { text, title, truncated } = extracted;
+  if (!text) return { skip: 'empty_text' };
+  return { page: truncated ? { id, url, text, title, extractTruncated: true } : { id, url, text, title } };
 }

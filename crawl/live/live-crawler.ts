@@ -206,6 +206,8 @@ export async function runLiveCrawl(ctx: TaskContext<LiveCrawlConfig>): Promise<v
           const t = pageText(ex, outcome.body, outcome.contentType, outcome.headers['content-type'], finalUrl);
           text = t.text;
           title = t.title;
+          // Counted whatever happens to the page next; the extractor's log line names the URL.
+          if (t.extractTruncated) count('extract_truncated');
           if (t.html !== null) {
             const found = extractLinks(t.html, finalUrl, config.maxLinksPerPage);
             links = found.links;

@@ -7,7 +7,7 @@ import { htmlToPlainText } from './plain-text.js';
 /** The slice of crawl/extract the crawler uses. */
 interface Extractor {
   decodeHtml(bytes: Uint8Array, contentType?: string): string;
-  extractMainText(html: string, opts?: { url?: string }): { text: string; title?: string };
+  extractMainText(html: string, opts?: { url?: string }): { text: string; title?: string; truncated?: true };
 }
 
 /** Loads crawl/extract (lazily: `--extractor plain` never needs it); rejects when it fails to load. */
@@ -39,6 +39,8 @@ export interface PageText {
   html: string | null;
   text: string;
   title?: string;
+  /** The HTML was longer than the extractor's cap and only its start was extracted. */
+  extractTruncated?: true;
 }
 
 /** Turns a fetched body into text: HTML through the extractor (null: the plain path), text/plain decoded as is. */
@@ -49,8 +51,8 @@ export function pageText(ex: Extractor | null, bytes: Uint8Array, mediaType: str
   }
   if (ex) {
     const html = ex.decodeHtml(bytes, contentTypeHeader);
-    const { text, title } = ex.extractMainText(html, { url });
-    return title ? { html, text, title } : { html, text };
+    const { text, title, truncated } = ex.extractMainText(html, { url });
+    return { html, text, ...(title ? { title } : {}), ...(truncated ? { extractTruncated: true as const } : {}) };
   }
   const html = decodeFallback(bytes, contentTypeHeader);
   return { html, ...htmlToPlainText(html) };

@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import { listInputFiles, readDocuments, readInputRows } from '../../core/input-files.js';
 import { encodeParquet } from '../../core/parquet-write.js';
 import { rng, writeJsonlCorpus } from '../core/corpus.js';
-import { kilnBin } from '../core/project-paths.js';
+import { kilnBin, requireSharedData } from '../core/project-paths.js';
+import { writeContaminationCorpus } from '../dedupe/contamination-corpus.js';
 import { runNode } from './chaos-harness.js';
 import { hasJson, stopAfterCommit } from './sigterm-harness.js';
 
@@ -54,6 +55,24 @@ test('dedupe: SIGTERM after the first commit stops with 143, no temp file; the r
       const ids: string[] = [];
       for await (const d of readDocuments([out])) ids.push(d.id);
       return ids.sort();
+    });
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('decontaminate: SIGTERM after the first commit stops with 143, no temp file; the rerun keeps and excludes the same rows', { timeout: 120_000 }, async (t) => {
+  const shared = requireSharedData(t, 'text');
+  if (!shared) return;
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-term-decon-'));
+  try {
+    const c = writeContaminationCorpus(path.dirname(shared), dir);
+    // One worker, many tasks: commits come one after another, so work is left when SIGTERM lands.
+    const args = (out: string) => [kilnBin, 'decontaminate', '--in', ...c.docFiles, '--eval', c.evalFile, '--out', out, '--tasks', '8', '--workers', '1'];
+    await sigtermCase(args, dir, async (out) => {
+      const rows: string[] = [];
+      for (const d of [out, path.join(out, 'excluded')]) for await (const r of readDocuments([d])) rows.push(JSON.stringify(r));
+      return rows.sort();
     });
   } finally {
     await fs.rm(dir, { recursive: true, force: true });

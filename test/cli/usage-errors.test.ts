@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { parseByteSize } from '../../core/byte-size.js';
+import { BYTE_SIZE_HELP, parseByteSize } from '../../core/byte-size.js';
 import { kilnBin } from '../core/project-paths.js';
 
 // Run from a scratch directory with relative paths, as a user does.
@@ -64,4 +64,24 @@ test('sizes have one binary meaning', () => {
   assert.equal(parseByteSize('4', 'M'), 4 * 1024 ** 2);
   assert.equal(parseByteSize('lots'), undefined);
   assert.equal(parseByteSize('1XB'), undefined);
+});
+
+test('--help gives every <size> option the one binary meaning', () => {
+  // dedupe read 1G as 10^9 and shard as 1024^3 before one parser; the help is where users learn which.
+  const top = kiln('--help');
+  assert.equal(top.status, 0, top.stderr);
+  const commands = [...top.stdout.split('Commands:')[1].matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]).filter((c) => c !== 'help');
+  const seen: string[] = [];
+  for (const command of [...commands, 'tokenizer train']) {
+    const r = kiln(...command.split(' '), '--help');
+    assert.equal(r.status, 0, `${command} --help: ${r.stderr}`);
+    // One entry per option: its flag line plus the indented continuation lines.
+    const entries = r.stdout.split(/\n(?= {2}-)/).map((e) => e.replace(/\s+/g, ' '));
+    for (const entry of entries.filter((e) => /^ ?-[^ ]*.*?<size>/.test(e.trim()) || / --[\w-]+ <size>/.test(e))) {
+      const flag = /--[\w-]+/.exec(entry)![0];
+      seen.push(`${command} ${flag}`);
+      assert.ok(entry.includes(BYTE_SIZE_HELP), `${command} ${flag}: help does not say ${BYTE_SIZE_HELP}: ${entry}`);
+    }
+  }
+  for (const must of ['dedupe --memory', 'shard --shard-size', 'shard --memory', 'tokenize --part-mb']) assert.ok(seen.includes(must), `${must} not found among ${seen.join(', ')}`);
 });
