@@ -33,6 +33,7 @@ import { signatureStage, type SignatureTaskPlan } from './signature-stage.js';
 import { makeLayout, recordWords, signaturePath } from './signature-file.js';
 import { statePaths, type LayoutFile } from './state-files.js';
 import { makeDirs } from '../core/make-dirs.js';
+import { timeDedupeStep } from './step-timing.js';
 
 export interface DedupeOptions {
   /** Input datasets, directories, files or globs (Parquet or JSONL with `id` and `text`). */
@@ -164,7 +165,7 @@ async function runPhases(opts: DedupeOptions, ctx: RunContext): Promise<DedupeSu
 
   // 1. Signatures.
   const P = permutationsOf(config);
-  const sig = await runStage(signatureStage, {
+  const sig = await timeDedupeStep(log, 'signatures', () => runStage(signatureStage, {
     inputs: opts.inputs,
     out: paths.signatures,
     config: { ngram: config.ngram, permutations: P, exactOnly: config.exactOnly },
@@ -174,7 +175,7 @@ async function runPhases(opts: DedupeOptions, ctx: RunContext): Promise<DedupeSu
     signal: opts.signal,
     log,
     quiet: opts.quiet,
-  });
+  }));
   if (sig.stopped) return summaryOf(out, { skipped: false, stopped: true, stats: {} }, started);
 
   const sigManifest = (await readManifest(paths.signatures))!;
@@ -198,9 +199,9 @@ async function runPhases(opts: DedupeOptions, ctx: RunContext): Promise<DedupeSu
   if (await fs.stat(paths.decisions).then(() => true, () => false)) {
     decisions = new Uint8Array(await fs.readFile(paths.decisions));
   } else {
-    const chunks = await buildBandRuns({ runsDir: paths.runs, layout, lsh, memoryBytes: memory, log });
+    const chunks = await timeDedupeStep(log, 'buckets', () => buildBandRuns({ runsDir: paths.runs, layout, lsh, memoryBytes: memory, log }));
     if (opts.signal?.aborted) return summaryOf(out, { skipped: false, stopped: true, stats: {} }, started);
-    const result = await findClusters({
+    const result = await timeDedupeStep(log, 'clusters', () => findClusters({
       ufDir: paths.uf,
       layout,
       chunks,
@@ -211,7 +212,7 @@ async function runPhases(opts: DedupeOptions, ctx: RunContext): Promise<DedupeSu
       index: indexDir ? { dir: indexDir, generations: plan.generations } : undefined,
       memoryBytes: memory,
       log,
-    });
+    }));
     decisions = result.decisions;
     await writeFileAtomic(paths.clusterStats, JSON.stringify({ ...result.stats, documents: layout.total, index_generations: plan.generations.length }));
     await writeFileAtomic(paths.clusterSizes, JSON.stringify(result.clusterSizes));
@@ -252,7 +253,7 @@ async function runPhases(opts: DedupeOptions, ctx: RunContext): Promise<DedupeSu
   }
 
   // 5. Filter: the kept documents become the output; SUCCESS.json is written last.
-  const final = await runStage(dedupeStage, stageOpts);
+  const final = await timeDedupeStep(log, 'filter', () => runStage(dedupeStage, stageOpts));
   if (!final.stopped && indexDir) await unpinIndex(indexDir, plan.generation);
   if (!final.stopped && !opts.keepState) {
     for (const p of [paths.signatures, paths.runs, paths.uf, paths.roots]) await fs.rm(p, { recursive: true, force: true });

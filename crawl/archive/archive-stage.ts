@@ -35,30 +35,66 @@ export async function listWarcFiles(inputs: readonly string[], cfg: ArchiveCrawl
   return cfg.maxFiles ? files.slice(0, cfg.maxFiles) : files;
 }
 
-/** A task's cursor: the last record handled, and which of the task's ranges it is in (absent in cursors written before ranges). */
-interface ArchiveCursor extends WarcResumePoint {
-  range?: number;
+/** A place in one of a task's ranges: after the record at offset/within, or (no offset) at the range start. */
+interface RangePoint {
+  range: number;
+  offset?: number;
+  within?: number;
 }
 
+/**
+ * A task's cursor: the last record handled and its range (cursors written before ranges hold
+ * only offset/within), and where each range that failed stopped, so a rerun reads them on.
+ */
+interface ArchiveCursor extends RangePoint {
+  damaged?: RangePoint[];
+}
+
+interface TaskState {
+  at?: RangePoint;
+  damaged: RangePoint[];
+  sinceCommit: number;
+}
+
+const cursorOf = (s: TaskState): ArchiveCursor | undefined => (s.at ? { ...s.at, ...(s.damaged.length ? { damaged: s.damaged } : {}) } : undefined);
+const resumeOf = (p: RangePoint | undefined): WarcResumePoint | undefined => (p?.offset === undefined ? undefined : { offset: p.offset, within: p.within ?? 0 });
+
+/**
+ * Runs one task: its ranges in order. A file that fails (damage under --on-corrupt fail, a
+ * missing file) fails the task, but only after the task's other files are read, so a damaged
+ * file costs the documents of no other file; its stopping point stays in the cursor and a
+ * rerun reads on from there (failing again until the file is replaced).
+ */
 async function runArchiveTask(ctx: TaskContext<ArchiveCrawlConfig>): Promise<void> {
-  const { writer } = ctx;
   const ranges = taskRanges(ctx.task);
-  const resume = writer.cursor as ArchiveCursor | undefined;
-  const state = { last: resume, sinceCommit: 0 };
-  for (let r = resume?.range ?? 0; r < ranges.length; r++) {
-    const from = resume && (resume.range ?? 0) === r ? { offset: resume.offset, within: resume.within } : undefined;
-    const outcome = await readRange(ctx, ranges[r], r, from, state);
-    if (outcome === 'stopped') return;
+  const cur = ctx.writer.cursor as ArchiveCursor | undefined;
+  const state: TaskState = { at: cur ? { range: cur.range ?? 0, offset: cur.offset, within: cur.within } : undefined, damaged: cur?.damaged ?? [], sinceCommit: 0 };
+  const errors: Error[] = [];
+  for (const d of [...state.damaged]) {
+    const res = await readRange(ctx, ranges[d.range], resumeOf(d), (p) => Object.assign(d, p), state);
+    if (res === 'stopped') return;
+    if (res instanceof Error) errors.push(res);
+    else state.damaged.splice(state.damaged.indexOf(d), 1);
   }
-  await writer.commit(state.last);
+  for (let r = state.at?.range ?? 0; r < ranges.length; r++) {
+    const res = await readRange(ctx, ranges[r], state.at?.range === r ? resumeOf(state.at) : undefined, (p) => (state.at = { range: r, ...p }), state);
+    if (res === 'stopped') return;
+    if (res instanceof Error) {
+      errors.push(res);
+      state.damaged.push(state.at?.range === r ? { ...state.at } : { range: r });
+      state.at = { range: r + 1 };
+    }
+  }
+  await ctx.writer.commit(cursorOf(state));
+  if (errors.length > 0) throw errors[0];
 }
 
-/** Reads one range's records into the task's writer; 'stopped' when the run was aborted. */
-async function readRange(ctx: TaskContext<ArchiveCrawlConfig>, range: ArchiveRange, r: number, resume: WarcResumePoint | undefined, state: { last?: ArchiveCursor; sinceCommit: number }): Promise<'done' | 'stopped'> {
+/** Reads one range's records into the task's writer: 'stopped' when the run was aborted, the error when the file failed. */
+async function readRange(ctx: TaskContext<ArchiveCrawlConfig>, range: ArchiveRange, resume: WarcResumePoint | undefined, handled: (p: WarcResumePoint) => void, state: TaskState): Promise<'done' | 'stopped' | Error> {
   const { config, writer, stats, log, signal } = ctx;
   const location = range.warc;
-  const source = openWarcSource(location, resume?.offset ?? range.start, signal);
   try {
+    const source = openWarcSource(location, resume?.offset ?? range.start, signal);
     for await (const rec of readWarcRecords(source, location, { maxBlockBytes: config.maxRecordBytes, resume, start: range.start })) {
       if (range.end !== undefined && rec.offset >= range.end) {
         // The next range starts at `end`: a record that starts past it means `end` was not a
@@ -87,25 +123,25 @@ async function readRange(ctx: TaskContext<ArchiveCrawlConfig>, range: ArchiveRan
           if (config.excluded) ctx.exclude({ ...doc, text: scrubPii(outcome.page.text, config), lang: v.lang ?? null, lang_score: v.langScore ?? null }, v.reason);
         }
       } else stats.inc(`skipped_${outcome.skip}`);
-      state.last = { range: r, offset: rec.offset, within: rec.within };
+      handled({ offset: rec.offset, within: rec.within });
       ctx.progress(1, rec.contentLength);
       if (writer.shouldCommit() || signal.aborted || ++state.sinceCommit >= (config.commitRecords ?? Infinity)) {
         state.sinceCommit = 0;
-        await writer.commit(state.last);
+        await writer.commit(cursorOf(state));
         if (signal.aborted) return 'stopped';
       }
     }
   } catch (err) {
     // Keep every record before the damage, then report it once.
-    await writer.commit(state.last);
+    await writer.commit(cursorOf(state));
     if (signal.aborted) return 'stopped';
     if (err instanceof WarcTruncatedError || err instanceof WarcCorruptError) {
       stats.inc('warc_damaged_files');
       log.error('warc_damaged', { file: location, offset: err.offset, error: describeError(err) });
-      // skip: this range ends at the damage; the task's other ranges are still read.
+      // skip: this range ends at the damage; the task's other ranges are read as usual.
       if (config.onCorrupt === 'skip') return 'done';
     }
-    throw err instanceof KilnError ? err : new KilnError('KILN_WARC_READ', `${location}: ${(err as Error).message}`, { path: location }, { cause: err });
+    return err instanceof KilnError ? err : new KilnError('KILN_WARC_READ', `${location}: ${(err as Error).message}`, { path: location }, { cause: err });
   }
   return 'done';
 }
