@@ -86,6 +86,35 @@ test('archive split: SIGKILL while 4 split tasks run on 2 workers, then a rerun,
   }
 });
 
+test('archive split: a damaged file in a grouped task fails the task after its other files are read; reruns neither repeat nor lose a record', async (t) => {
+  const warcDir = requireSharedData(t, 'warc');
+  if (!warcDir) return;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-split-'));
+  try {
+    const full = readFileSync(path.join(warcDir, 'pywb/iana.warc.gz'));
+    const cut = path.join(dir, 'iana.warc.gz');
+    writeFileSync(cut, full.subarray(0, Math.floor(full.length * 0.5)));
+    const inputs = [path.join(warcDir, 'dolma/sample-0000.warc.gz'), cut, path.join(warcDir, 'cc_net/sample.warc.wet')];
+    const out = path.join(dir, 'o');
+    const config = { filter: false, commitRecords: 5 };
+    const fails = (e: Error & { code?: string }) => e.code === 'KILN_TASK_FAILED' && /iana\.warc\.gz: truncated at byte/.test(e.message);
+    await assert.rejects(runStage(archiveCrawlStage, { inputs, out, config, tasks: 1, workers: 1, quiet: true }), fails);
+    const first = await docs(out);
+    assert.equal(first.filter((d) => d.includes('sample.warc.wet')).length, 3, 'the file after the damaged one was read');
+    await assert.rejects(runStage(archiveCrawlStage, { inputs, out, config, tasks: 1, workers: 1, quiet: true }), fails);
+    assert.deepEqual(await docs(out), first, 'a rerun over the same damage adds nothing');
+    // The file repaired in place: the rerun reads on from where it stopped, once.
+    writeFileSync(cut, full);
+    await runStage(archiveCrawlStage, { inputs, out, config, tasks: 1, workers: 1, quiet: true });
+    const ids = (await docs(out)).map((d) => d.split(' ')[0]);
+    const clean = path.join(dir, 'clean');
+    await runStage(archiveCrawlStage, { inputs, out: clean, config, tasks: 1, workers: 1, quiet: true });
+    assert.deepEqual([...ids].sort(), (await docs(clean)).map((d) => d.split(' ')[0]).sort());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('kiln crawl --warc: bad --workers/--tasks, more tasks than an archive can be cut into, and the flags on a live crawl are usage errors', async (t) => {
   const warcDir = requireSharedData(t, 'warc');
   if (!warcDir) return;
