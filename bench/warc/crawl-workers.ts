@@ -112,7 +112,9 @@ try {
   const one = runs[1];
   const all = runs[cores];
   if (one.digest !== all.digest) throw new Error(`--workers 1 and --workers ${cores} wrote different documents (${one.digest} vs ${all.digest})`);
+  // With two rounds median() is the upper value; the per-round ratios show how far the load moved them.
   const ratio = median(all.seconds) / median(one.seconds);
+  console.log(`per-round wall ratios: ${all.seconds.map((s, i) => (s / one.seconds[i]).toFixed(2)).join(', ')}`);
   console.log(
     `same documents (${one.docs}, ${one.digest}); median wall --workers ${cores} / --workers 1 = ${median(all.seconds).toFixed(1)} / ${median(one.seconds).toFixed(1)} s = ${ratio.toFixed(2)}x (target <= 0.6x); ` +
       `CPU ${median(all.cpu).toFixed(1)} / ${median(one.cpu).toFixed(1)} s = ${(median(all.cpu) / median(one.cpu)).toFixed(2)}x; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
