@@ -24,6 +24,7 @@ import { makeDirs } from '../core/make-dirs.js';
 import { parseStageConfig, prepareStage, runStage, type RunStageOptions } from '../core/run-stage.js';
 import { phaseOfStage, type PhaseRunContext, type StagePhase, type StagePhases } from '../core/stage-phases.js';
 import { buildBandRuns } from './band-runs.js';
+import { timeDedupeStep } from './step-timing.js';
 import { CLUSTER_BYTES_PER_DOC, findClusters } from './clusters.js';
 import { clustersStage } from './clusters-stage.js';
 import { permutationsOf, type DedupeConfigInput } from './config.js';
@@ -173,7 +174,7 @@ export class DedupeRun {
         if (this.indexDir) await pinIndex(this.indexDir, { generation: plan.generation, out: this.out });
         return core.plan(ctx);
       },
-      runTasks: (indices, ctx) => core.runTasks(indices, ctx),
+      runTasks: (indices, ctx) => timeDedupeStep(ctx.log, 'signatures', () => core.runTasks(indices, ctx)),
       finalize: async (ctx) => {
         if (await this.done()) return { stopped: false };
         const fin = await core.finalize!(ctx);
@@ -237,9 +238,9 @@ export class DedupeRun {
       decisions = new Uint8Array(await fs.readFile(paths.decisions));
     } else {
       if (indexDir) await this.checkPinned(indexDir, plan);
-      const chunks = await buildBandRuns({ runsDir: paths.runs, layout, lsh, memoryBytes: memory, log });
+      const chunks = await timeDedupeStep(log, 'buckets', () => buildBandRuns({ runsDir: paths.runs, layout, lsh, memoryBytes: memory, log }));
       if (ctx.signal?.aborted) return { stopped: true };
-      const result = await findClusters({
+      const result = await timeDedupeStep(log, 'clusters', () => findClusters({
         ufDir: paths.uf,
         layout,
         chunks,
@@ -250,7 +251,7 @@ export class DedupeRun {
         index: indexDir ? { dir: indexDir, generations: plan.generations } : undefined,
         memoryBytes: memory,
         log,
-      });
+      }));
       decisions = result.decisions;
       await writeFileAtomic(paths.clusterStats, JSON.stringify({ ...result.stats, documents: layout.total, index_generations: plan.generations.length }));
       await writeFileAtomic(paths.clusterSizes, JSON.stringify(result.clusterSizes));
@@ -285,7 +286,7 @@ export class DedupeRun {
     return {
       name: 'filter',
       plan: async (ctx) => ((await this.done()) ? 0 : core.plan(ctx)),
-      runTasks: (indices, ctx) => core.runTasks(indices, ctx),
+      runTasks: (indices, ctx) => timeDedupeStep(ctx.log, 'filter', () => core.runTasks(indices, ctx)),
       finalize: async (ctx) => {
         const fin = await core.finalize!(ctx);
         if (fin.stopped) return fin;

@@ -20,6 +20,8 @@ interface CrawlOptions {
   maxPages?: string;
   maxDepth?: string;
   maxFiles?: string;
+  workers?: string;
+  tasks?: string;
   sameHost?: boolean;
   concurrency?: string;
   perHostConcurrency?: string;
@@ -53,6 +55,8 @@ const LIVE_ONLY: ReadonlyArray<[keyof CrawlOptions, string]> = [
 const ARCHIVE_ONLY: ReadonlyArray<[keyof CrawlOptions, string]> = [
   ['maxFiles', '--max-files'],
   ['onCorrupt', '--on-corrupt'],
+  ['workers', '--workers'],
+  ['tasks', '--tasks'],
 ];
 
 /** Refuses the flags of the other mode: an option a mode cannot honour is bad usage, never ignored. */
@@ -158,6 +162,8 @@ export function register(program: Command): void {
     .option('--allow-private', 'live: allow private, loopback and link-local addresses (local sites); refused without it')
     .option('--recrawl', 'live: crawl a finished output again: conditional GETs, 304 keeps the stored document, changed pages get a new version')
     .option('--max-files <n>', 'archives: read at most this many files (after expanding --warc-list), for a sample of a crawl')
+    .option('--workers <n>', 'archives: tasks run at once, one per core by default (the output is the same for any number)')
+    .option('--tasks <n>', 'archives: number of tasks (default: one per 64 MiB of input); small files are grouped, a big per-record .warc.gz is cut at gzip member starts')
     .option('--on-corrupt <what>', 'archives: a truncated or corrupt file fails its task (fail, default) or is counted and skipped (skip)')
     .option('--overwrite', 'replace an output made with another config')
     .option('--wait', 'if another run is writing --out, wait for it instead of failing (KILN_OUTPUT_LOCKED)')
@@ -190,8 +196,10 @@ export function register(program: Command): void {
         set(config, 'maxFiles', intOption(opts.maxFiles, '--max-files'));
         set(config, 'onCorrupt', opts.onCorrupt === undefined ? undefined : choiceOption(opts.onCorrupt, '--on-corrupt', ['fail', 'skip'] as const));
         if (!opts.pii) config.pii = { emails: false, ips: false };
+        const workers = intOption(opts.workers, '--workers');
+        const tasks = intOption(opts.tasks, '--tasks');
         const { archiveCrawlStage } = await import('../../crawl/archive/archive-stage.js');
-        summary = await runStage(archiveCrawlStage, { inputs: archives, out: opts.out, config, overwrite: opts.overwrite, wait: opts.wait, onWait: onOutputWait(opts.out), signal: stopSignal(), quiet: opts.json });
+        summary = await runStage(archiveCrawlStage, { inputs: archives, out: opts.out, config, workers, tasks, overwrite: opts.overwrite, wait: opts.wait, onWait: onOutputWait(opts.out), signal: stopSignal(), quiet: opts.json });
       } else {
         const urls = [...(opts.url ?? []), ...(opts.seeds ? await readSeeds(opts.seeds) : [])];
         if (!opts.allowPrivate) await refusePrivateSeeds([...urls, ...(opts.sitemap ?? [])]);

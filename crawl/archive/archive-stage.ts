@@ -1,7 +1,9 @@
 /**
  * The archive half of `kiln crawl`: WARC/WET files (paths, URLs, Common Crawl path lists) →
- * documents. One task per file; the cursor is the position of the last record handled, so
- * a killed task resumes at that record (a range request for URLs), not at the file start.
+ * documents. A task reads one or more byte ranges of files (archive-task-plan.ts: small files
+ * grouped, big .warc.gz files split at gzip member starts); the cursor is the position of the
+ * last record handled, so a killed task resumes at that record (a range request for URLs),
+ * not at the range start.
  */
 import path from 'node:path';
 import type { ColumnSpec } from '../../core/columns.js';
@@ -15,7 +17,8 @@ import { recordText } from './record-text.js';
 import { readWarcPathList } from './warc-paths.js';
 import { readWarcRecords, type WarcResumePoint } from './warc-reader.js';
 import { openWarcSource } from './warc-source.js';
-import { WarcCorruptError, WarcTruncatedError } from './errors.js';
+import { WarcCorruptError, WarcSplitError, WarcTruncatedError } from './errors.js';
+import { planArchiveTasks, taskRanges, type ArchiveRange } from './archive-task-plan.js';
 
 /** Output columns: the document columns plus provenance and language. */
 export const ARCHIVE_COLUMNS: ColumnSpec[] = [
@@ -42,17 +45,78 @@ function deniedPage(deny: DenyList, page: { id: string; url: string | null }): b
   return url !== null && deny.deniesUrl(url);
 }
 
+/** A place in one of a task's ranges: after the record at offset/within, or (no offset) at the range start. */
+interface RangePoint {
+  range: number;
+  offset?: number;
+  within?: number;
+}
+
+/**
+ * A task's cursor: the last record handled and its range (cursors written before ranges hold
+ * only offset/within), and where each range that failed stopped, so a rerun reads them on.
+ */
+interface ArchiveCursor extends RangePoint {
+  damaged?: RangePoint[];
+}
+
+interface TaskState {
+  /** The takedown deny list, read once per task at its start. */
+  deny?: DenyList;
+  at?: RangePoint;
+  damaged: RangePoint[];
+  sinceCommit: number;
+}
+
+const cursorOf = (s: TaskState): ArchiveCursor | undefined => (s.at ? { ...s.at, ...(s.damaged.length ? { damaged: s.damaged } : {}) } : undefined);
+const resumeOf = (p: RangePoint | undefined): WarcResumePoint | undefined => (p?.offset === undefined ? undefined : { offset: p.offset, within: p.within ?? 0 });
+
+/**
+ * Runs one task: its ranges in order. A file that fails (damage under --on-corrupt fail, a
+ * missing file) fails the task, but only after the task's other files are read, so a damaged
+ * file costs the documents of no other file; its stopping point stays in the cursor and a
+ * rerun reads on from there (failing again until the file is replaced).
+ */
 async function runArchiveTask(ctx: TaskContext<ArchiveCrawlConfig>): Promise<void> {
-  const { config, writer, stats, log, signal } = ctx;
+  const ranges = taskRanges(ctx.task);
+  const cur = ctx.writer.cursor as ArchiveCursor | undefined;
   // Read per task, at its start: a takedown between two runs (or between a kill and its resume) is honoured.
-  const deny = config.denyList ? await readDenyList(path.resolve(config.denyList)) : undefined;
-  const location = ctx.task.warc as string;
-  const resume = writer.cursor as WarcResumePoint | undefined;
-  let last: WarcResumePoint | undefined = resume;
-  let sinceCommit = 0;
-  const source = openWarcSource(location, resume?.offset ?? 0, signal);
+  const deny = ctx.config.denyList ? await readDenyList(path.resolve(ctx.config.denyList)) : undefined;
+  const state: TaskState = { deny, at: cur ? { range: cur.range ?? 0, offset: cur.offset, within: cur.within } : undefined, damaged: cur?.damaged ?? [], sinceCommit: 0 };
+  const errors: Error[] = [];
+  for (const d of [...state.damaged]) {
+    const res = await readRange(ctx, ranges[d.range], resumeOf(d), (p) => Object.assign(d, p), state);
+    if (res === 'stopped') return;
+    if (res instanceof Error) errors.push(res);
+    else state.damaged.splice(state.damaged.indexOf(d), 1);
+  }
+  for (let r = state.at?.range ?? 0; r < ranges.length; r++) {
+    const res = await readRange(ctx, ranges[r], state.at?.range === r ? resumeOf(state.at) : undefined, (p) => (state.at = { range: r, ...p }), state);
+    if (res === 'stopped') return;
+    if (res instanceof Error) {
+      errors.push(res);
+      state.damaged.push(state.at?.range === r ? { ...state.at } : { range: r });
+      state.at = { range: r + 1 };
+    }
+  }
+  await ctx.writer.commit(cursorOf(state));
+  if (errors.length > 0) throw errors[0];
+}
+
+/** Reads one range's records into the task's writer: 'stopped' when the run was aborted, the error when the file failed. */
+async function readRange(ctx: TaskContext<ArchiveCrawlConfig>, range: ArchiveRange, resume: WarcResumePoint | undefined, handled: (p: WarcResumePoint) => void, state: TaskState): Promise<'done' | 'stopped' | Error> {
+  const { config, writer, stats, log, signal } = ctx;
+  const location = range.warc;
+  const deny = state.deny;
   try {
-    for await (const rec of readWarcRecords(source, location, { maxBlockBytes: config.maxRecordBytes, resume })) {
+    const source = openWarcSource(location, resume?.offset ?? range.start, signal);
+    for await (const rec of readWarcRecords(source, location, { maxBlockBytes: config.maxRecordBytes, resume, start: range.start })) {
+      if (range.end !== undefined && rec.offset >= range.end) {
+        // The next range starts at `end`: a record that starts past it means `end` was not a
+        // member start (see member-starts.ts), and that range read records that are not ours.
+        if (rec.offset !== range.end) throw new WarcSplitError(location, `the range ending at byte ${range.end} has a record starting at ${rec.offset}: the split point is not a gzip member start; run this file as one task (--tasks 1)`, range.end);
+        break;
+      }
       stats.inc('records');
       if (rec.resynced) stats.inc('records_bad_length');
       const outcome = recordText(rec, config.maxPayloadBytes, config.extractor ?? 'main');
@@ -80,29 +144,27 @@ async function runArchiveTask(ctx: TaskContext<ArchiveCrawlConfig>): Promise<voi
           if (config.excluded) ctx.exclude({ ...doc, text: scrubPii(outcome.page.text, config), lang: v.lang ?? null, lang_score: v.langScore ?? null }, v.reason);
         }
       } else stats.inc(`skipped_${outcome.skip}`);
-      last = { offset: rec.offset, within: rec.within };
+      handled({ offset: rec.offset, within: rec.within });
       ctx.progress(1, rec.contentLength);
-      if (writer.shouldCommit() || signal.aborted || ++sinceCommit >= (config.commitRecords ?? Infinity)) {
-        sinceCommit = 0;
-        await writer.commit(last);
-        if (signal.aborted) return;
+      if (writer.shouldCommit() || signal.aborted || ++state.sinceCommit >= (config.commitRecords ?? Infinity)) {
+        state.sinceCommit = 0;
+        await writer.commit(cursorOf(state));
+        if (signal.aborted) return 'stopped';
       }
     }
   } catch (err) {
     // Keep every record before the damage, then report it once.
-    await writer.commit(last);
-    if (signal.aborted) return;
+    await writer.commit(cursorOf(state));
+    if (signal.aborted) return 'stopped';
     if (err instanceof WarcTruncatedError || err instanceof WarcCorruptError) {
       stats.inc('warc_damaged_files');
       log.error('warc_damaged', { file: location, offset: err.offset, error: describeError(err) });
-      if (config.onCorrupt === 'skip') {
-        await writer.commit(last);
-        return;
-      }
+      // skip: this range ends at the damage; the task's other ranges are read as usual.
+      if (config.onCorrupt === 'skip') return 'done';
     }
-    throw err instanceof KilnError ? err : new KilnError('KILN_WARC_READ', `${location}: ${(err as Error).message}`, { path: location }, { cause: err });
+    return err instanceof KilnError ? err : new KilnError('KILN_WARC_READ', `${location}: ${(err as Error).message}`, { path: location }, { cause: err });
   }
-  await writer.commit(last);
+  return 'done';
 }
 
 /** `kiln crawl --warc/--warc-list`: WARC/WET archives → filtered documents. */
@@ -112,10 +174,7 @@ export const archiveCrawlStage = defineStage<ArchiveCrawlConfig>({
   config: archiveCrawlConfig,
   columns: () => ARCHIVE_COLUMNS,
   excludedColumns: (config) => (config.excluded ? [...ARCHIVE_COLUMNS, { name: 'reason', type: 'string' }] : undefined),
-  plan: async (ctx): Promise<TaskPlan[]> => {
-    const files = await listWarcFiles(ctx.inputs, ctx.config);
-    return files.map((warc, index) => ({ index, inputs: [], warc }));
-  },
+  plan: async (ctx): Promise<TaskPlan[]> => planArchiveTasks(await listWarcFiles(ctx.inputs, ctx.config), { tasks: ctx.tasks }),
   runTask: runArchiveTask,
   // Extraction is CPU-bound: documents are produced at a few MB/s per core, so small parts
   // per minute of work keep a kill cheap.

@@ -25,3 +25,10 @@ export class WarcSourceError extends KilnError {
     super('KILN_WARC_SOURCE', `${path}: ${message}`, { path }, options);
   }
 }
+
+/** A byte range of a split archive did not end on the member start its plan named, or archives cannot be split as asked. */
+export class WarcSplitError extends KilnError {
+  constructor(path: string, message: string, offset?: number) {
+    super('KILN_WARC_SPLIT', `${path}: ${message}`, offset === undefined ? { path } : { path, record: offset });
+  }
+}

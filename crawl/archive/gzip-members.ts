@@ -27,7 +27,7 @@ const STREAM_OUT_CHUNK = 1024 * 1024;
 const STREAM_IN_SLICE = 16 * 1024;
 
 /** Length of the gzip header at `buf[pos]`, or -1 when more bytes are needed; throws when it is not gzip. */
-function gzipHeaderLength(buf: Uint8Array, pos: number, path: string, fileOffset: number): number {
+export function gzipHeaderLength(buf: Uint8Array, pos: number, path: string, fileOffset: number): number {
   const n = buf.length - pos;
   if (n < 10) return -1;
   if (buf[pos] !== 0x1f || buf[pos + 1] !== 0x8b || buf[pos + 2] !== 8) {

@@ -7,4 +7,6 @@ export { recordText, unbracket, type RecordPage, type RecordOutcome } from './re
 export { processPageText, scrubPii, type PageVerdict } from './document-pipeline.js';
 export { openWarcSource, isUrl } from './warc-source.js';
 export { readWarcPathList, COMMON_CRAWL_PREFIX } from './warc-paths.js';
-export { WarcTruncatedError, WarcCorruptError, WarcSourceError } from './errors.js';
+export { WarcTruncatedError, WarcCorruptError, WarcSourceError, WarcSplitError } from './errors.js';
+export { planArchiveTasks, taskRanges, ARCHIVE_TASK_BYTES, type ArchiveRange, type ArchivePlanOptions } from './archive-task-plan.js';
+export { nextMemberStart, isMemberStart, listMemberStarts } from './member-starts.js';

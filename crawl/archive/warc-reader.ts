@@ -41,6 +41,8 @@ export interface WarcReadOptions {
   maxHeaderBytes?: number;
   /** Only records after this one are yielded (`source` must already start at `resume.offset`). */
   resume?: WarcResumePoint;
+  /** File offset `source` starts at when not resuming (a byte range of a split file); every record from there is yielded. */
+  start?: number;
 }
 
 // Common Crawl truncates payloads at 1 MiB; 16 MiB leaves room for other crawlers' records
@@ -118,7 +120,7 @@ export async function* readWarcRecords(input: AsyncIterable<Uint8Array> | Iterab
     Symbol.asyncIterator in input ? input : (async function* () { yield* input; })();
   const maxBlock = opts.maxBlockBytes ?? DEFAULT_MAX_BLOCK_BYTES;
   const maxHeader = opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
-  const base = opts.resume?.offset ?? 0;
+  const base = opts.resume?.offset ?? opts.start ?? 0;
   const skipUpTo = opts.resume ? opts.resume.within : -1;
   const { gzip, pieces } = await openPieces(source, path, base);
 
