@@ -13,6 +13,7 @@ import { decontaminateConfigSchema, type DecontaminateConfig, type Decontaminate
 import { decontaminateStage } from './decontaminate-stage.js';
 import { buildEvalIndex, evalFingerprint, evalLabels } from './eval-sets.js';
 import { inferColumns } from './input-schema.js';
+import { refuseS3 } from '../core/storage/s3-location.js';
 
 export interface DecontaminateOptions extends Omit<RunStageOptions, 'config'> {
   config: DecontaminateConfigInput;
@@ -25,6 +26,7 @@ export interface DecontaminateSummary extends StageSummary {
 
 /** Runs (or resumes) decontamination of `inputs` against the eval sets into `out`. */
 export async function runDecontaminate(opts: DecontaminateOptions): Promise<DecontaminateSummary> {
+  refuseS3('decontaminate', [opts.out, ...(opts.inputs ?? []), ...(opts.config.eval ?? [])]);
   const log = opts.log ?? createLogger();
   // The user's settings are validated (naming a bad key) before the run adds what it fixes.
   const settings = parseStageConfig<DecontaminateConfig>({ name: decontaminateStage.name, config: decontaminateConfigSchema } as unknown as StageDefinition<DecontaminateConfig>, opts.config);

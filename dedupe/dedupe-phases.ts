@@ -37,6 +37,7 @@ import type { LshParams } from './lsh.js';
 import { makeLayout, recordWords, signaturePath, type DocLayout } from './signature-file.js';
 import { signatureStage, type SignatureTaskPlan } from './signature-stage.js';
 import { statePaths, type LayoutFile } from './state-files.js';
+import { refuseS3 } from '../core/storage/s3-location.js';
 
 /** Names of dedupe's phases, in order (what `kiln task --phase` takes). */
 export const DEDUPE_PHASES = ['signatures', 'clusters', 'filter'] as const;
@@ -91,6 +92,7 @@ export class DedupeRun {
 
   /** Resolves the output and the config (a resume reuses the recorded output schema rather than re-sampling). */
   static async open(options: DedupeRunOptions): Promise<DedupeRun> {
+    refuseS3('dedupe', [options.out, options.config?.index, ...options.inputs]);
     await makeDirs(options.out);
     const out = await canonicalPath(options.out);
     const indexDir = options.config?.index ? path.resolve(options.config.index) : null;

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../core/log.js';
 import { prepareStage, type StageSummary } from '../core/run-stage.js';
 import { runPhasesLocally } from '../core/stage-phases.js';
 import type { DedupeConfigInput } from './config.js';
+import { refuseS3 } from '../core/storage/s3-location.js';
 import { DedupeRun } from './dedupe-phases.js';
 import { dedupeStage } from './dedupe-stage.js';
 import { readIndex } from './index-store.js';
@@ -80,6 +81,7 @@ function summaryOf(out: string, s: Pick<StageSummary, 'skipped' | 'stopped' | 's
 
 /** Runs (or resumes) exact + near-duplicate removal of `inputs` into `out`. */
 export async function runDedupe(opts: DedupeOptions): Promise<DedupeSummary> {
+  refuseS3('dedupe', [opts.out, opts.config?.index, ...opts.inputs]);
   const out = await canonicalPath(opts.out);
   const log = opts.log ?? createLogger();
   // One writer for the whole run: every phase below (and the stages it runs on `out`) holds it.

@@ -73,7 +73,8 @@ export type StageEntry = z.infer<typeof StageEntry>;
 /** The pipeline file (DESIGN.md, "Pipeline file"). */
 export const PipelineFile = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash, underscore'),
-  workdir: z.string().min(1),
+  // Pipelines keep locks, generations and state in the workdir: a local (or shared) filesystem.
+  workdir: z.string().min(1).refine((w) => !/^s3:\/\//i.test(w), 'a pipeline workdir must be a local or shared-filesystem path; s3:// is not supported yet'),
   incremental: z.boolean().default(false),
   schedule: z.string().min(1).optional(),
   executor: z.enum(['local', 'slurm']).default('local'),

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { ConfigChangedError, ConfigError, UsageError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
+import { refuseS3 } from '../core/storage/s3-location.js';
 import { selectBackend } from './backend.js';
 import { checkLogitsFit, WebgpuGuard } from './webgpu-guard.js';
 import type { AdapterDescription } from './webgpu-adapter.js';
@@ -186,6 +187,8 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
   }
   const log = options.log ?? createLogger({ stage: 'train' });
   const started = performance.now();
+  // Checkpoints are renamed into place and read back as files: a local (or shared) filesystem.
+  refuseS3('train --out', [config.out]);
   const out = path.resolve(config.out);
 
   // Everything a rerun decides, and every check of --model and --data, comes before anything is

@@ -7,6 +7,7 @@ import type { TrainConfigInput, TrainSummary } from '../../train/index.js';
 import { printJson, printTable } from '../print.js';
 import { endIfStopped, stopSignal } from '../stop-signal.js';
 import { onOutputWait } from '../output-wait.js';
+import { refuseS3 } from '../../core/storage/s3-location.js';
 
 function integer(name: string): (value: string) => number {
   return (value) => {
@@ -141,6 +142,7 @@ export function register(program: Command): void {
         import('../../core/input-files.js'),
       ]);
       const signal = stopSignal();
+      refuseS3('train --out', [flags.out]);
       const out = await canonicalPath(flags.out);
       const outExisted = await fs.stat(out).then(() => true, () => false);
       const summary = await withDatasetLock(out, { wait: flags.wait, signal, onWait: onOutputWait(flags.out) }, () => train(config, { signal })).catch(async (err: unknown) => {

@@ -29,6 +29,12 @@ export function isS3Url(location: string): boolean {
   return /^s3:\/\//i.test(location);
 }
 
+/** Refuses s3:// locations where `what` has no object-storage path yet, rather than writing a local folder named `s3:`. */
+export function refuseS3(what: string, locations: readonly (string | null | undefined)[]): void {
+  const remote = locations.find((l): l is string => typeof l === 'string' && isS3Url(l));
+  if (remote !== undefined) throw new UsageError(`${what} does not take s3:// locations yet (${remote}): use a local or shared-filesystem path (README.md, "Datasets on S3", lists what does)`, { path: remote });
+}
+
 /** Parses s3://bucket[/prefix]; a missing or invalid bucket name is a usage error. */
 export function parseS3Url(url: string): S3Location {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(url);

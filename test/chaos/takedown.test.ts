@@ -17,6 +17,7 @@ import { kilnBin } from '../core/project-paths.js';
 import { tempDir, writePipeline } from '../pipelines/toy-pipeline.js';
 import { makePages, writeWarc } from '../takedown/site-warc.js';
 import { chaos, type KillWhen, runNode } from './chaos-harness.js';
+import { pipelineTail } from '../takedown/pipeline-tail.js';
 
 /** Drops the wall-clock stamps of a JSON value (see the file comment); all else stays. */
 function withoutStamps(v: unknown): unknown {
@@ -65,16 +66,7 @@ stages:
     warc: [site.warc]
     filter: false
     extractor: plain
-  dedupe:
-    threshold: 0.8
-  tokenize:
-    tokenizer: gpt2
-  shard:
-    seqLen: 32
-    valFraction: 0.1
-    shardBytes: 4096
-    batchBytes: 1024
-`,
+${pipelineTail(0.1)}`,
   );
   const run = await kiln(['run', 'pipeline.yaml'], pipe);
   assert.equal(run.code, 0, run.stderr);

@@ -13,6 +13,7 @@ import { createLoader } from '../../train/loader/index.js';
 import { kiln } from '../cli/kiln-process.js';
 import { tempDir, writePipeline } from '../pipelines/toy-pipeline.js';
 import { contains, readIndex, rowsOf, splitStream } from './dataset-search.js';
+import { pipelineTail } from './pipeline-tail.js';
 
 test('kiln takedown removes documents from datasets and shards, keeps other shards byte for byte, and keeps them out of the next crawl', async () => {
   const site = await startDemoSite({ articles: 40, paragraphs: 4 });
@@ -31,16 +32,7 @@ stages:
     perHostDelayMs: 0
     perHostConcurrency: 8
     maxPages: 200
-  dedupe:
-    threshold: 0.8
-  tokenize:
-    tokenizer: gpt2
-  shard:
-    seqLen: 32
-    valFraction: 0
-    shardBytes: 4096
-    batchBytes: 1024
-`,
+${pipelineTail(0)}`,
     );
     const run1 = await kiln(['run', 'pipeline.yaml'], dir);
     assert.equal(run1.code, 0, run1.stderr);

@@ -23,6 +23,7 @@ import { kiln } from '../cli/kiln-process.js';
 import { tempDir, writePipeline } from '../pipelines/toy-pipeline.js';
 import { readIndex, rowsOf, type SoughtDocument, whereFound } from './dataset-search.js';
 import { makePages, type WarcPage, writeWarc } from './site-warc.js';
+import { pipelineTail } from './pipeline-tail.js';
 
 // Taken down by domain: the domain itself and every subdomain (9 pages).
 const TAKEN = ['https://example.com/a1', 'https://example.com/a2', 'https://example.com/a3', 'https://blog.example.com/b1', 'https://blog.example.com/b2', 'https://shop.test.org/s1', 'https://shop.test.org/s2', 'https://news.net/n1', 'https://www.news.net/n2'];
@@ -39,16 +40,7 @@ stages:
     warc: ${JSON.stringify(warcs)}
     filter: false
     extractor: plain
-  dedupe:
-    threshold: 0.8
-  tokenize:
-    tokenizer: gpt2
-  shard:
-    seqLen: 32
-    valFraction: 0
-    shardBytes: 4096
-    batchBytes: 1024
-`;
+${pipelineTail(0)}`;
 }
 
 test('kiln takedown of 3 domains and 5 ids: gone from every shard and dataset, lookalikes kept, other shards byte for byte, index forgets, re-crawl drops them', { timeout: 600_000 }, async () => {
