@@ -93,7 +93,9 @@ test('archive crawl: SIGTERM after the first commit stops with 143, no temp file
       files.push(path.join(dir, `in-${f}.warc.gz`));
       await fs.writeFile(files[f]!, warcFile(f + 1, 120));
     }
-    const args = (out: string) => [kilnBin, 'crawl', '--warc', ...files, '--out', out, '--no-filter'];
+    // --tasks 8: one task per file, so a commit lands while other tasks are still to run (by
+    // default these small files are grouped into one task, whose first commit is its last).
+    const args = (out: string) => [kilnBin, 'crawl', '--warc', ...files, '--out', out, '--no-filter', '--tasks', '8'];
     const view = async (out: string): Promise<string[]> => {
       const rows: string[] = [];
       for await (const d of readDocuments([out])) rows.push(`${d.id}\t${d.warc_file}\t${d.warc_offset}\t${d.text}`);
