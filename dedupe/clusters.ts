@@ -13,7 +13,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import type { Logger } from '../core/log.js';
 import { LogHistogram, type HistogramBin } from '../core/log-histogram.js';
-import { stepFileName } from './band-runs.js';
+import { stepCount, stepFileName } from './band-runs.js';
 import { IndexSignatures, generationDir, type IndexGeneration } from './index-store.js';
 import type { LshParams } from './lsh.js';
 import { RunReader, mergeRuns } from './run-file.js';
@@ -129,7 +129,7 @@ export async function findClusters(opts: ClusterOptions): Promise<ClusterResult>
   const n = opts.layout.total;
   const P = opts.lsh ? opts.lsh.bands * opts.lsh.rows : 0;
   const gens = opts.index?.generations ?? [];
-  const steps = 1 + (opts.lsh ? opts.lsh.bands : 0);
+  const steps = stepCount(opts.lsh);
   const cp = await loadCheckpoint(opts.ufDir, n);
   const uf = new UnionFind(cp ? cp.parent : n, opts.keep);
   const flags = cp ? cp.flags : new Uint8Array(n);

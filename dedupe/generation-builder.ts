@@ -3,7 +3,7 @@
 // minima, renumbered 0..kept-1. Streams everything; memory: 4 B per document (the renumbering).
 import { closeSync, openSync, writeSync, fsyncSync } from 'node:fs';
 import path from 'node:path';
-import { stepFileName } from './band-runs.js';
+import { stepCount, stepFileName } from './band-runs.js';
 import { isKept } from './clusters.js';
 import type { LshParams } from './lsh.js';
 import { RunReader, RunWriter, mergeRuns } from './run-file.js';
@@ -23,8 +23,7 @@ export function buildGeneration(dir: string, input: GenerationInput): number {
   const rank = new Int32Array(n);
   let kept = 0;
   for (let i = 0; i < n; i++) rank[i] = isKept(input.decisions[i]) ? kept++ : -1;
-  const steps = 1 + (input.lsh ? input.lsh.bands : 0);
-  for (let step = 0; step < steps; step++) {
+  for (let step = 0; step < stepCount(input.lsh); step++) {
     const w = new RunWriter(path.join(dir, stepFileName(step)));
     mergeRuns(input.runs[step].map((f) => new RunReader(f)), (hi, lo, id) => {
       if (rank[id] >= 0) w.push(hi, lo, rank[id]);
