@@ -1,8 +1,8 @@
-// Phases 3-4: walk each band's sorted runs (k-way merge), verify candidates that share a band
-// key by the estimated Jaccard of their full signatures, and union the verified pairs. The exact
-// band comes first, so copies are already one set when the near bands are walked and cost no
-// verification. State after each band is checkpointed (parent array + flags), so a resume redoes
-// at most one band.
+// The clusters phase: walk each band's sorted runs (the buckets phase wrote them) with a k-way
+// merge, verify candidates that share a band key by the estimated Jaccard of their full
+// signatures, and union the verified pairs. The exact band comes first, so copies are already one
+// set when the near bands are walked and cost no verification. State after each band is
+// checkpointed (parent array + flags), so a resume redoes at most one band.
 //
 // Memory: 4 B (parent) + 1 B (flags) per document during the walk, 4 + 1 + 1 B when deciding,
 // plus the merge's read buffers (a quarter of --memory shared by all runs, 64 KiB-1 MiB each)
@@ -13,7 +13,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import type { Logger } from '../core/log.js';
 import { LogHistogram, type HistogramBin } from '../core/log-histogram.js';
-import { bandFileName, type RunChunk } from './band-runs.js';
+import { stepCount, stepFileName } from './band-runs.js';
 import { IndexSignatures, generationDir, type IndexGeneration } from './index-store.js';
 import type { LshParams } from './lsh.js';
 import { RunReader, mergeRuns } from './run-file.js';
@@ -48,7 +48,8 @@ export const CLUSTER_BYTES_PER_DOC = 6;
 export interface ClusterOptions {
   ufDir: string;
   layout: DocLayout;
-  chunks: RunChunk[];
+  /** Sorted run files of each step (0 = exact, 1 + b = band b) in document order (listBandRuns). */
+  runs: string[][];
   /** Band layout, or null when exact only. */
   lsh: LshParams | null;
   threshold: number;
@@ -128,7 +129,7 @@ export async function findClusters(opts: ClusterOptions): Promise<ClusterResult>
   const n = opts.layout.total;
   const P = opts.lsh ? opts.lsh.bands * opts.lsh.rows : 0;
   const gens = opts.index?.generations ?? [];
-  const steps = 1 + (opts.lsh ? opts.lsh.bands : 0);
+  const steps = stepCount(opts.lsh);
   const cp = await loadCheckpoint(opts.ufDir, n);
   const uf = new UnionFind(cp ? cp.parent : n, opts.keep);
   const flags = cp ? cp.flags : new Uint8Array(n);
@@ -146,20 +147,20 @@ export async function findClusters(opts: ClusterOptions): Promise<ClusterResult>
   const idxSig = new Uint32Array(W * Math.max(P, 1));
   try {
     for (let step = cp ? cp.step + 1 : 0; step < steps; step++) {
-      const file = bandFileName(step === 0 ? 'exact' : step - 1);
+      const runFiles = opts.runs[step];
       const readers: RunReader[] = [];
       const source: number[] = [];
-      const runCount = gens.filter((g) => step === 0 || g.near).length + opts.chunks.length;
+      const runCount = gens.filter((g) => step === 0 || g.near).length + runFiles.length;
       // An index of many generations means many runs to merge: their buffers share a quarter of
       // the budget (64 KiB to 1 MiB each) instead of growing with the generation count.
       const bufferBytes = Math.max(64 << 10, Math.min(1 << 20, Math.floor(opts.memoryBytes / 4 / Math.max(1, runCount))));
       gens.forEach((g, gi) => {
         if (step > 0 && !g.near) return;
-        readers.push(new RunReader(path.join(generationDir(opts.index!.dir, g.name), file), bufferBytes));
+        readers.push(new RunReader(path.join(generationDir(opts.index!.dir, g.name), stepFileName(step)), bufferBytes));
         source.push(gi);
       });
-      for (const c of opts.chunks) {
-        readers.push(new RunReader(path.join(c.dir, file), bufferBytes));
+      for (const file of runFiles) {
+        readers.push(new RunReader(file, bufferBytes));
         source.push(-1);
       }
       let curHi = -1;

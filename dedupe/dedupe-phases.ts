@@ -1,7 +1,9 @@
 // Dedupe as phases (core/stage-phases.ts), so that each can be spread over many processes/nodes:
 //   signatures  one task per input part group (core stage); finalize writes layout.json
-//   clusters    one task: band runs, verification, union-find, decisions.bin, the index generation
-//               (it is small: 6 B per document); finalize writes --clusters when asked
+//   buckets     one task per band range (core stage, bucket-stage.ts): reads every signature
+//               file's slice of its bands, writes them as sorted runs (band-runs.ts)
+//   clusters    one task: merges each band's runs, verifies candidates, union-find, decisions.bin,
+//               the index generation (it is small: 6 B per document); finalize writes --clusters
 //   filter      one task per input part group (core stage writing the kept documents); finalize
 //               writes SUCCESS.json, unpins the index and deletes the state
 // Every task is deterministic and commits through core's protocol, so tasks run in any order,
@@ -23,7 +25,8 @@ import type { Logger } from '../core/log.js';
 import { makeDirs } from '../core/make-dirs.js';
 import { parseStageConfig, prepareStage, runStage, type RunStageOptions } from '../core/run-stage.js';
 import { phaseOfStage, type PhaseRunContext, type StagePhase, type StagePhases } from '../core/stage-phases.js';
-import { buildBandRuns } from './band-runs.js';
+import { listBandRuns } from './band-runs.js';
+import { bucketStage, type BucketConfig, type BucketTaskPlan } from './bucket-stage.js';
 import { timeDedupeStep } from './step-timing.js';
 import { CLUSTER_BYTES_PER_DOC, findClusters } from './clusters.js';
 import { clustersStage } from './clusters-stage.js';
@@ -40,7 +43,7 @@ import { statePaths, type LayoutFile } from './state-files.js';
 import { refuseS3 } from '../core/storage/s3-location.js';
 
 /** Names of dedupe's phases, in order (what `kiln task --phase` takes). */
-export const DEDUPE_PHASES = ['signatures', 'clusters', 'filter'] as const;
+export const DEDUPE_PHASES = ['signatures', 'buckets', 'clusters', 'filter'] as const;
 export type DedupePhaseName = (typeof DEDUPE_PHASES)[number];
 
 /** The index changed between this run's plan and its clusters task. */
@@ -55,13 +58,13 @@ export interface DedupeRunOptions {
   inputs: readonly string[];
   out: string;
   config?: DedupeConfigInput;
-  /** Memory budget in bytes for the band runs and clustering. */
+  /** Memory budget in bytes for the band runs (all bucket tasks together) and clustering. */
   memory: number;
   /** Also write cluster membership here (the clusters phase's finalize). */
   clusters?: string;
-  /** Task count of the per-part-group phases; default chosen from the input size. */
+  /** Task count of the many-task phases; default chosen from the input size (buckets: at most one per band). */
   tasks?: number;
-  /** Task count of one phase (signatures, filter), over `tasks`. */
+  /** Task count of one phase (signatures, buckets, filter), over `tasks`. */
   phaseTasks?: Partial<Record<DedupePhaseName, number>>;
   overwrite?: boolean;
   keepState?: boolean;
@@ -76,6 +79,8 @@ interface RunPlan {
   generations: IndexGeneration[];
   /** Name of the generation this run adds to the index. */
   generation: string;
+  /** --memory when planned: every bucket task and resume chunks its runs alike (absent in older runs). */
+  memory?: number;
 }
 
 /** One dedupe run over `out`, as phases. */
@@ -151,7 +156,7 @@ export class DedupeRun {
 
   /** The phases of this run. */
   phases(): StagePhases {
-    return { stage: dedupeStage.name, phases: [this.signaturesPhase(), this.clustersPhase(), this.filterPhase()] };
+    return { stage: dedupeStage.name, phases: [this.signaturesPhase(), this.bucketsPhase(), this.clustersPhase(), this.filterPhase()] };
   }
 
   private signaturesPhase(): StagePhase {
@@ -169,7 +174,7 @@ export class DedupeRun {
         if (!plan) {
           const c = this.config;
           const index = this.indexDir ? await readIndex(this.indexDir, { ngram: c.ngram, bands: c.bands, rows: c.rows }) : undefined;
-          plan = { generations: index?.generations ?? [], generation: `gen-${Date.now().toString(36)}-${hashConfig(this.out).slice(0, 8)}` };
+          plan = { generations: index?.generations ?? [], generation: `gen-${Date.now().toString(36)}-${hashConfig(this.out).slice(0, 8)}`, memory: this.options.memory };
           await writeFileAtomic(paths.run, JSON.stringify(plan, null, 1));
         }
         // Until this run finishes, compaction must leave the generations it planned with alone.
@@ -191,6 +196,39 @@ export class DedupeRun {
         }
         return { stopped: false };
       },
+    };
+  }
+
+  /** The buckets phase's core stage: its config, and its task count (default: the signatures phase's, one per band at most). */
+  private async bucketCore(): Promise<StagePhase> {
+    const plan = await this.runPlan();
+    const c = this.config;
+    const tasks = this.tasksOf('buckets') ?? (await readManifest(this.paths.signatures))?.taskCount;
+    return phaseOfStage('buckets', bucketStage, {
+      inputs: [this.paths.signatures],
+      out: this.paths.buckets,
+      config: { dedupeOut: this.out, bands: c.exactOnly ? 0 : c.bands, rows: c.rows, memory: plan.memory ?? this.options.memory } satisfies BucketConfig,
+      tasks,
+    });
+  }
+
+  /** The band ranges the buckets phase planned, and their sorted runs per step. */
+  private async bandRuns(): Promise<string[][]> {
+    const manifest = await readManifest(this.paths.buckets);
+    if (!manifest || !(await readSuccess(this.paths.buckets))) throw new ConfigError(`dedupe buckets ${this.paths.buckets} are missing or incomplete: run the buckets phase first`, { path: this.paths.buckets });
+    return listBandRuns(this.paths.buckets, manifest.tasks as BucketTaskPlan[]);
+  }
+
+  private bucketsPhase(): StagePhase {
+    return {
+      name: 'buckets',
+      plan: async (ctx) => ((await this.done()) ? 0 : (await this.bucketCore()).plan(ctx)),
+      runTasks: async (indices, ctx) => {
+        if (await this.done()) return { stopped: false };
+        const core = await this.bucketCore();
+        return timeDedupeStep(ctx.log, 'buckets', () => core.runTasks(indices, ctx));
+      },
+      finalize: async (ctx) => ((await this.done()) ? { stopped: false } : (await this.bucketCore()).finalize!(ctx)),
     };
   }
 
@@ -240,12 +278,11 @@ export class DedupeRun {
       decisions = new Uint8Array(await fs.readFile(paths.decisions));
     } else {
       if (indexDir) await this.checkPinned(indexDir, plan);
-      const chunks = await timeDedupeStep(log, 'buckets', () => buildBandRuns({ runsDir: paths.runs, layout, lsh, memoryBytes: memory, log }));
-      if (ctx.signal?.aborted) return { stopped: true };
+      const runs = await this.bandRuns();
       const result = await timeDedupeStep(log, 'clusters', () => findClusters({
         ufDir: paths.uf,
         layout,
-        chunks,
+        runs,
         lsh,
         threshold: config.threshold,
         keep: config.keep,
@@ -263,10 +300,9 @@ export class DedupeRun {
     // The run's survivors join the index before the output is declared complete, so a kill
     // between the two cannot leave a finished output whose documents the index lacks.
     if (indexDir) {
-      // Complete already (DONE.json): this only lists the chunks.
-      const chunks = await buildBandRuns({ runsDir: paths.runs, layout, lsh, memoryBytes: memory, log });
+      const runs = await this.bandRuns();
       const gen = await addGeneration(indexDir, { ngram: config.ngram, bands: config.bands, rows: config.rows }, { name: plan.generation, near: !config.exactOnly, addedBy: this.out }, async (dir) =>
-        buildGeneration(dir, { layout, chunks, lsh, decisions }),
+        buildGeneration(dir, { layout, runs, lsh, decisions }),
       );
       this.added = gen.name;
     }
@@ -296,7 +332,7 @@ export class DedupeRun {
         if (this.indexDir && plan) await unpinIndex(this.indexDir, plan.generation);
         if (!this.options.keepState) {
           const p = this.paths;
-          for (const dir of [p.signatures, p.runs, p.uf, p.roots]) await fs.rm(dir, { recursive: true, force: true });
+          for (const dir of [p.signatures, p.buckets, p.uf, p.roots]) await fs.rm(dir, { recursive: true, force: true });
         }
         return { stopped: false };
       },

@@ -1,5 +1,5 @@
 // runDedupe: the whole dedupe in this process, its phases (dedupe-phases.ts: signatures,
-// clusters, filter) run one after the other with worker threads, each resumable on its own:
+// buckets, clusters, filter) run one after the other with worker threads, each resumable on its own:
 // a run killed anywhere and started again skips what is complete and redoes only the unfinished
 // piece, and every phase is deterministic, so the kept set equals an uninterrupted run's.
 import os from 'node:os';

@@ -1,9 +1,9 @@
 // Adds a run's survivors to the persistent index as a new generation: their band keys and exact
-// hashes (merged from the run's sorted chunks, so the generation's runs are sorted too) and their
+// hashes (merged from the buckets phase's sorted runs, so the generation's runs are sorted too) and their
 // minima, renumbered 0..kept-1. Streams everything; memory: 4 B per document (the renumbering).
 import { closeSync, openSync, writeSync, fsyncSync } from 'node:fs';
 import path from 'node:path';
-import { bandFileName, type RunChunk } from './band-runs.js';
+import { stepCount, stepFileName } from './band-runs.js';
 import { isKept } from './clusters.js';
 import type { LshParams } from './lsh.js';
 import { RunReader, RunWriter, mergeRuns } from './run-file.js';
@@ -11,7 +11,8 @@ import { SIGNATURE_HEADER_WORDS, scanSignatures, type DocLayout } from './signat
 
 export interface GenerationInput {
   layout: DocLayout;
-  chunks: RunChunk[];
+  /** Sorted run files of each step (0 = exact, 1 + b = band b), in document order. */
+  runs: string[][];
   lsh: LshParams | null;
   decisions: Uint8Array;
 }
@@ -22,12 +23,9 @@ export function buildGeneration(dir: string, input: GenerationInput): number {
   const rank = new Int32Array(n);
   let kept = 0;
   for (let i = 0; i < n; i++) rank[i] = isKept(input.decisions[i]) ? kept++ : -1;
-  const files: Array<number | 'exact'> = ['exact'];
-  if (input.lsh) for (let b = 0; b < input.lsh.bands; b++) files.push(b);
-  for (const band of files) {
-    const name = bandFileName(band);
-    const w = new RunWriter(path.join(dir, name));
-    mergeRuns(input.chunks.map((c) => new RunReader(path.join(c.dir, name))), (hi, lo, id) => {
+  for (let step = 0; step < stepCount(input.lsh); step++) {
+    const w = new RunWriter(path.join(dir, stepFileName(step)));
+    mergeRuns(input.runs[step].map((f) => new RunReader(f)), (hi, lo, id) => {
       if (rank[id] >= 0) w.push(hi, lo, rank[id]);
     });
     w.close();

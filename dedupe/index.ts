@@ -9,6 +9,7 @@ export * from './run-file.js';
 export * from './signature-file.js';
 export * from './signature-stage.js';
 export * from './band-runs.js';
+export * from './bucket-stage.js';
 export * from './clusters.js';
 export * from './index-store.js';
 export * from './generation-builder.js';

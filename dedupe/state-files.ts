@@ -12,7 +12,8 @@ export function statePaths(out: string) {
     dir,
     run: path.join(dir, 'run.json'),
     signatures: path.join(dir, 'signatures'),
-    runs: path.join(dir, 'runs'),
+    /** The buckets phase's output: sorted band runs, one directory per band range. */
+    buckets: path.join(dir, 'buckets'),
     uf: path.join(dir, 'union-find'),
     layout: path.join(dir, 'layout.json'),
     decisions: path.join(dir, 'decisions.bin'),

@@ -29,7 +29,7 @@ export interface CompositeSummary {
 
 /**
  * A stage with its own run function instead of one defineStage: multi-phase stages (dedupe:
- * signatures, clusters, filter) and stages that write no documents dataset (train). The runner
+ * signatures, buckets, clusters, filter) and stages that write no documents dataset (train). The runner
  * calls `run` locally; on Slurm it is one job. It resumes and skips on its own.
  */
 export interface CompositeStage<C = unknown> {

@@ -33,7 +33,7 @@ export const StageSlurmSettings = z.strictObject({
   parallelism: z.int().positive().optional(),
   /** Further sbatch arguments for this stage's jobs, after the pipeline's. */
   extra_args: z.array(z.string()).default([]),
-  /** Per-phase resources of a stage run as phases (dedupe: signatures, clusters, filter), by phase name. */
+  /** Per-phase resources of a stage run as phases (dedupe: signatures, buckets, clusters, filter), by phase name. */
   phases: z.record(z.string().min(1), PhaseSlurmSettings).optional(),
 });
 export type StageSlurmSettings = z.infer<typeof StageSlurmSettings>;

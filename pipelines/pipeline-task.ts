@@ -13,7 +13,7 @@ import { builtinRegistry } from './stage-registry.js';
 /** Options of `kiln task`: one step of one stage, as a Slurm job runs it. */
 export interface PipelineTaskOptions {
   stage: string;
-  /** A phase of a stage run as phases (dedupe: signatures, clusters, filter): plan, task or finalize it. */
+  /** A phase of a stage run as phases (dedupe: signatures, buckets, clusters, filter): plan, task or finalize it. */
   phase?: string;
   /** Run this task index. */
   task?: number;

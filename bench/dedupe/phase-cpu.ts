@@ -2,8 +2,9 @@
  * Dedupe with 1 task vs 8 tasks on the local executor, on ~1 GB of generated text
  * (generated-corpus.ts): the kept set must be the same, and the serial step (clusters) must
  * take at most 10% of the run's CPU time (issue 17): the other steps are what more nodes divide.
- * Per-step CPU and wall time come from the `dedupe_step_done` log events; each run is a child
- * process of its own. The load average is printed with every result (the machine is shared).
+ * Per-step CPU and wall time (signatures, buckets, clusters, filter) come from the
+ * `dedupe_step_done` log events; each run is a child process of its own. The load average is
+ * printed with every result (the machine is shared).
  * `node dist/bench/dedupe/phase-cpu.js [--files 8] [--file-mb 128] [--dir /tmp/kiln-dedupe-phase-cpu]`
  */
 import { spawnSync } from 'node:child_process';

@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .description('run one step of one pipeline stage: a task, its planning, or its finalize step (used by the Slurm executor)')
     .argument('<pipeline>', 'PIPELINE.yaml')
     .requiredOption('--stage <name>', 'stage key in the pipeline file')
-    .option('--phase <name>', 'a phase of a stage run as phases (dedupe: signatures, clusters, filter); with --plan, --task or --finalize')
+    .option('--phase <name>', 'a phase of a stage run as phases (dedupe: signatures, buckets, clusters, filter); with --plan, --task or --finalize')
     .option('--task <index>', 'task index to run (e.g. $SLURM_ARRAY_TASK_ID)')
     .option('--plan', 'plan the stage\'s tasks (write its manifest) and run nothing')
     .option('--finalize', 'run tasks still pending and write SUCCESS.json')

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readSuccess } from '../../core/dataset-manifest.js';
@@ -58,6 +58,65 @@ test('dedupe phases run task by task, out of order, repeated and interrupted, wr
     assert.deepEqual(gens(path.join(tmp, 'index-b')), gens(path.join(tmp, 'index-a')));
     assert.deepEqual(gens(path.join(tmp, 'index-b')), [oneShot.kept]);
     assert.equal((await readSuccess(options.out))?.stats.kept, oneShot.kept);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('the buckets phase over one band range or many, killed mid-range and resumed, keeps what the one-shot dedupe keeps', async () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'kiln-dedupe-buckets-'));
+  try {
+    // Over 2048 documents at a tiny budget: each band range writes several chunks (1024 documents at least each).
+    const c = makeCorpus({ seed: 41, singletons: 2300, exactGroups: 40, pairs: 120 });
+    const inputs = writeJsonl(path.join(tmp, 'in'), c.docs, 4);
+    const oneShot = await runDedupe({ inputs, out: path.join(tmp, 'a'), tasks: 2, workers: 1, keepState: true, memory: 3e5, quiet: true });
+    assert.ok(oneShot.dropped_exact > 0 && oneShot.dropped_near > 0, JSON.stringify(oneShot));
+    const rand = rng(9);
+    // 14 bands + the exact hash = 15 steps: 99 asked for plans 15 ranges.
+    for (const [asked, planned] of [[1, 1], [4, 4], [99, 15]]) {
+      const options: DedupeRunOptions = { inputs, out: path.join(tmp, `b${asked}`), tasks: 2, phaseTasks: { buckets: asked }, memory: 3e5, keepState: true };
+      for (const name of DEDUPE_PHASES) {
+        const count = await (await phaseOf(options, name)).plan(ctx);
+        const all = Array.from({ length: count }, (_, i) => i);
+        if (name === 'buckets') {
+          assert.equal(count, planned, `buckets tasks for ${asked} asked`);
+          // Task 0 stops after its first committed chunk; then what a SIGKILL before the next
+          // commit leaves: a renamed but uncommitted chunk, a temp dir and a stray end marker.
+          const stop = new AbortController();
+          const log = createLogger({}, (line) => {
+            if ((JSON.parse(line) as { event: string }).event === 'dedupe_run_chunk') stop.abort();
+          });
+          delete process.env.KILN_LOG;
+          try {
+            assert.equal((await (await phaseOf(options, name)).runTasks([0], { ...ctx, log, signal: stop.signal })).stopped, true);
+          } finally {
+            process.env.KILN_LOG = 'silent';
+          }
+          const range = path.join(statePaths(options.out).buckets, 'range-000');
+          assert.deepEqual(readdirSync(range).filter((f) => f.startsWith('chunk-')), ['chunk-0000']);
+          mkdirSync(path.join(range, 'chunk-0001'));
+          writeFileSync(path.join(range, 'chunk-0001', 'exact.run'), 'torn');
+          mkdirSync(path.join(range, '.tmp-chunk-0002'));
+          writeFileSync(path.join(range, 'chunks.json'), JSON.stringify({ chunks: 9 }));
+        }
+        for (const i of [...all, ...all].sort(() => rand() - 0.5)) assert.equal((await (await phaseOf(options, name)).runTasks([i], ctx)).stopped, false, `${name} task ${i}`);
+        assert.equal((await (await phaseOf(options, name)).finalize?.(ctx))?.stopped ?? false, false);
+        if (name === 'buckets') {
+          const ranges = readdirSync(statePaths(options.out).buckets).filter((f) => f.startsWith('range-'));
+          assert.equal(ranges.length, planned);
+          for (const r of ranges) {
+            const dir = path.join(statePaths(options.out).buckets, r);
+            const chunks = readdirSync(dir).filter((f) => f.startsWith('chunk-'));
+            assert.ok(chunks.length >= 2, `${r}: ${chunks.join(',')}`);
+            assert.deepEqual(JSON.parse(readFileSync(path.join(dir, 'chunks.json'), 'utf8')), { chunks: chunks.length });
+            assert.ok(!readdirSync(dir).some((f) => f.startsWith('.tmp-')), `${r} keeps no temp dir`);
+          }
+        }
+      }
+      assert.deepEqual(outputFiles(options.out), outputFiles(path.join(tmp, 'a')), `${asked} bucket tasks`);
+      assert.equal((await readSuccess(options.out))?.stats.kept, oneShot.kept);
+      assert.deepEqual(readFileSync(statePaths(options.out).clusterStats, 'utf8'), readFileSync(statePaths(path.join(tmp, 'a')).clusterStats, 'utf8'));
+    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

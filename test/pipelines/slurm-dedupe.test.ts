@@ -13,7 +13,7 @@ process.env.KILN_LOG = 'silent';
 // Jobs cancelled on purpose must not leave truncated V8 coverage files.
 delete process.env.NODE_V8_COVERAGE;
 
-const PHASES = ['signatures', 'clusters', 'filter'];
+const PHASES = ['signatures', 'buckets', 'clusters', 'filter'];
 
 /** A pipeline deduplicating `input` in `tasks` tasks per part-group phase. */
 function dedupeYaml(input: string, tasks: number, slurm?: string, stageSlurm?: string): string {
@@ -43,11 +43,12 @@ test('kiln run --dry-run --executor slurm: dedupe is a plan job, an array and a 
   const dir = await tempDir();
   const file = await writePipeline(
     dir,
-    dedupeYaml('/data/in', 6, 'slurm: { partition: cpu, time: "2:00:00", parallelism: 4 }', '{ mem: 4G, phases: { signatures: { tasks: 8, cpus_per_task: 2 }, clusters: { mem: 32G, partition: bigmem }, filter: { parallelism: 2 } } }'),
+    dedupeYaml('/data/in', 6, 'slurm: { partition: cpu, time: "2:00:00", parallelism: 4 }', '{ mem: 4G, phases: { signatures: { tasks: 8, cpus_per_task: 2 }, buckets: { tasks: 5, mem: 2G }, clusters: { mem: 32G, partition: bigmem }, filter: { parallelism: 2 } } }'),
   );
   const result = await runPipeline(file, { dryRun: true, executor: 'slurm' });
   const text = result.planText!.join('\n');
   assert.match(text, /^ {3}phase signatures: array of 8 tasks, 4 at once$/m);
+  assert.match(text, /^ {3}phase buckets: array of 5 tasks, 4 at once$/m);
   assert.match(text, /^ {3}phase clusters: array of 1 task, 1 at once$/m);
   assert.match(text, /^ {3}phase filter: array of 6 tasks, 2 at once$/m);
   const sbatch = result.planText!.filter((l) => l.includes('= sbatch '));
@@ -56,27 +57,29 @@ test('kiln run --dry-run --executor slurm: dedupe is a plan job, an array and a 
   for (let i = 1; i < sbatch.length; i++) assert.ok(sbatch[i].includes(`'--dependency=afterok:${/<[^>]+>/.exec(sbatch[i - 1])![0]}'`), sbatch[i]);
   const sigArray = sbatch[1];
   assert.match(sigArray, /--partition=cpu --cpus-per-task=2 --mem=4G --time=2:00:00 .*--array=0-7%4 /);
-  assert.match(sbatch[4], /--partition=bigmem --mem=32G --time=2:00:00 .*--array=0-0%1 /);
-  assert.match(sbatch[7], /--partition=cpu --mem=4G .*--array=0-5%2 /);
+  assert.match(sbatch[4], /--partition=cpu --mem=2G --time=2:00:00 .*--array=0-4%4 /);
+  assert.match(sbatch[7], /--partition=bigmem --mem=32G --time=2:00:00 .*--array=0-0%1 /);
+  assert.match(sbatch[10], /--partition=cpu --mem=4G .*--array=0-5%2 /);
   assert.match(text, /runs: \S+ \S*bin\.js task \S*pipeline\.yaml --stage dedupe --tasks 6 --phase signatures --task "\$SLURM_ARRAY_TASK_ID"/);
+  assert.match(text, /--phase buckets --task "\$SLURM_ARRAY_TASK_ID"/);
   assert.match(text, /--phase clusters --plan\n/);
   assert.match(text, /--phase filter --finalize/);
   // A phase the stage does not have is refused, naming the phases.
-  const bad = await writePipeline(dir, dedupeYaml('/data/in', 6, 'slurm: { tasks: 2 }', '{ phases: { buckets: { tasks: 2 } } }'), 'bad.yaml');
-  await assert.rejects(runPipeline(bad, { dryRun: true, executor: 'slurm' }), /no such phase \(phases: signatures, clusters, filter\)/);
+  const bad = await writePipeline(dir, dedupeYaml('/data/in', 6, 'slurm: { tasks: 2 }', '{ phases: { merge: { tasks: 2 } } }'), 'bad.yaml');
+  await assert.rejects(runPipeline(bad, { dryRun: true, executor: 'slurm' }), /no such phase \(phases: signatures, buckets, clusters, filter\)/);
 });
 
 slurmTest('executor slurm: dedupe phases spread over >= 3 nodes and write what local writes, byte for byte', async () => {
   const { input, local, kept } = await localRun(1500, 6, 6);
   assert.ok(local.size >= 1);
   const dir = await tempDir();
-  const file = await writePipeline(dir, dedupeYaml(input, 6, 'slurm: { tasks: 6, parallelism: 6, poll_seconds: 0.3 }', '{ phases: { signatures: { cpus_per_task: 2 }, filter: { cpus_per_task: 2 } } }'), 'slurm.yaml');
+  const file = await writePipeline(dir, dedupeYaml(input, 6, 'slurm: { tasks: 6, parallelism: 6, poll_seconds: 0.3 }', '{ phases: { signatures: { cpus_per_task: 2 }, buckets: { cpus_per_task: 2 }, filter: { cpus_per_task: 2 } } }'), 'slurm.yaml');
   const result = await runPipeline(file, { quiet: true });
   assert.deepEqual(result.reports.map((r) => [r.key, r.status, r.docsOut]), [['dedupe', 'ran', kept]]);
   const out = path.join(dir, 'work/dedupe');
   assert.deepEqual(await parts(out), local);
   const jobs = result.reports[0].jobs!;
-  assert.equal(jobs.length, 9, 'plan, array and finalize job per phase');
+  assert.equal(jobs.length, 12, 'plan, array and finalize job per phase');
   for (const [p, phase] of PHASES.entries()) {
     const elements = [...(await sacctNodes(jobs[3 * p + 1], phase === 'clusters' ? 1 : 6)).values()];
     if (phase === 'clusters') continue;
