@@ -110,7 +110,8 @@ async function train(): Promise<PhasedStage> {
   return definePhasedStage({
     name: 'train',
     config: schema as z.ZodType,
-    shapes: [{ name: 'train', single: true }],
+    // Its plan only reads the done marker: the one task plans it, no plan job.
+    shapes: [{ name: 'train', single: true, selfPlanning: true }],
     state: async (out, config): Promise<StageState> => {
       const done = await readJsonIfExists<TrainDone>(path.join(out, TRAIN_DONE));
       const started = await fs.stat(out).then(() => true, () => false);

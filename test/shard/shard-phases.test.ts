@@ -1,7 +1,6 @@
 // Shard as phases: any number of scatter and pack tasks, run in any order, each step in a fresh
 // ShardRun (as separate Slurm jobs would), writes the same files as one `runShard`.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { createLogger } from '../../core/log.js';
@@ -9,26 +8,10 @@ import { phaseNamed } from '../../core/stage-phases.js';
 import { runShard } from '../../shard/index.js';
 import type { ShardConfigInput } from '../../shard/config.js';
 import { ShardRun } from '../../shard/shard-phases.js';
-import { EOS, VOCAB, makeDocs, tempDir, writeTokenDataset } from './token-datasets.js';
+import { EOS, VOCAB, makeDocs, shardFiles, tempDir, writeTokenDataset } from './token-datasets.js';
 
 process.env.KILN_LOG = 'silent';
 const log = createLogger({ stage: 'shard' });
-
-/** Every file of a shards directory (index.json without its created_at), by name. */
-function contents(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const name of readdirSync(dir).sort()) {
-    if (name === '_kiln') continue;
-    let text = readFileSync(path.join(dir, name)).toString('base64');
-    if (name === 'index.json') {
-      const index = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as { generations: Array<{ created_at?: string }> };
-      for (const g of index.generations) delete g.created_at;
-      text = JSON.stringify(index);
-    }
-    files.set(name, text);
-  }
-  return files;
-}
 
 /** Runs each phase step in its own ShardRun, the tasks in reverse order (as separate jobs could). */
 async function runAsJobs(config: ShardConfigInput, tasks: { scatter: number; pack: number }): Promise<number[]> {
@@ -52,18 +35,18 @@ test('1 or 3 scatter tasks and 1 or 3 pack tasks write the shards and index.json
   const config = (out: string): ShardConfigInput => ({ ...base([a, b], out), weights: [1, 1.5] });
   const ref = path.join(root, 'ref');
   await runShard(config(ref));
-  const expected = contents(ref);
+  const expected = shardFiles(ref);
   assert.ok([...expected.keys()].filter((n) => n.endsWith('.arrow')).length > 6, 'several shards per split, so pack tasks cut between shards');
   for (const [scatter, pack] of [[1, 1], [3, 1], [1, 3], [3, 3]]) {
     const out = path.join(root, `s${scatter}-p${pack}`);
     const counts = await runAsJobs(config(out), { scatter, pack });
     assert.deepEqual(counts, [scatter, pack], 'the phases planned the task counts asked for');
-    assert.deepEqual(contents(out), expected, `${scatter} scatter / ${pack} pack tasks`);
+    assert.deepEqual(shardFiles(out), expected, `${scatter} scatter / ${pack} pack tasks`);
   }
   // The one-shot run with many tasks per phase, too.
   const many = path.join(root, 'many');
   await runShard(config(many), { tasks: 3 });
-  assert.deepEqual(contents(many), expected);
+  assert.deepEqual(shardFiles(many), expected);
 });
 
 test('a second generation and the Megatron export are the same with 3 tasks per phase', async () => {
@@ -77,6 +60,6 @@ test('a second generation and the Megatron export are the same with 3 tasks per 
       await runShard({ ...base(inputs, ref), format });
       await runAsJobs({ ...base(inputs, out), format }, { scatter: 3, pack: 3 });
     }
-    assert.deepEqual(contents(out), contents(ref), format);
+    assert.deepEqual(shardFiles(out), shardFiles(ref), format);
   }
 });
