@@ -26,6 +26,13 @@ export interface DecontaminateSummary extends StageSummary {
 
 /** Runs (or resumes) decontamination of `inputs` against the eval sets into `out`. */
 export async function runDecontaminate(opts: DecontaminateOptions): Promise<DecontaminateSummary> {
+  const { out, config, counts } = await decontaminateRunConfig(opts);
+  const summary = await runStage(decontaminateStage, { ...opts, out, config, log: opts.log ?? createLogger() });
+  return { ...summary, eval: counts };
+}
+
+/** The stage config a run over `opts.out` uses (eval paths, fingerprints, output schema), checked against the eval sets. */
+export async function decontaminateRunConfig(opts: Pick<DecontaminateOptions, 'config' | 'out' | 'inputs' | 'overwrite' | 'log'>): Promise<{ out: string; config: DecontaminateStageConfig; counts: Record<string, number> }> {
   refuseS3('decontaminate', [opts.out, ...(opts.inputs ?? []), ...(opts.config.eval ?? [])]);
   const log = opts.log ?? createLogger();
   // The user's settings are validated (naming a bad key) before the run adds what it fixes.
@@ -46,6 +53,5 @@ export async function runDecontaminate(opts: DecontaminateOptions): Promise<Deco
     throw new UsageError(`the input documents have no field "${settings.field}" (fields: ${columns.map((c) => c.name).join(', ')}); choose one with --field`, { key: '--field' });
   }
   const config: DecontaminateStageConfig = { ...settings, eval: paths, evalFiles, columns };
-  const summary = await runStage(decontaminateStage, { ...opts, out, config, log });
-  return { ...summary, eval: index.counts };
+  return { out, config, counts: index.counts };
 }

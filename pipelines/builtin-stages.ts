@@ -8,94 +8,144 @@ import { z } from 'zod';
 import { readJsonIfExists, writeFileAtomic } from '../core/atomic-file.js';
 import { canonicalJson } from '../core/config-hash.js';
 import { readSuccess } from '../core/dataset-manifest.js';
-import { runStage } from '../core/run-stage.js';
+import { prepareStage } from '../core/run-stage.js';
+import { phaseOfStage, stagePhasesOf } from '../core/stage-phases.js';
 import type { StageDefinition } from '../core/stage.js';
-import { defineCompositeStage, type CompositeStage, type CompositeSummary } from './composite-stage.js';
+import { definePhasedStage, phasedOf, type PhasedStage } from './phased-stage.js';
 import type { StageState } from './stage-state.js';
 
-function summaryOf(s: { rows: number; bytes: number; stats: Record<string, unknown>; skipped: boolean; stopped: boolean; seconds: number; extra?: Record<string, unknown> }): CompositeSummary {
-  const stats: Record<string, number> = {};
-  for (const [k, v] of Object.entries(s.stats)) if (typeof v === 'number') stats[k] = v;
-  return { rows: s.rows, bytes: s.bytes, stats, skipped: s.skipped, stopped: s.stopped, seconds: s.seconds, extra: s.extra };
-}
-
-/** The live crawl: a one-task core stage, wrapped so incremental pipelines can re-crawl its output. */
-async function crawl(): Promise<CompositeStage> {
+/** The live crawl: one core stage, with a reopen so incremental pipelines can re-crawl its output. */
+async function crawl(): Promise<PhasedStage> {
   const m = await import('../crawl/live/index.js');
-  const stage = m.liveCrawlStage;
-  return defineCompositeStage({
-    name: 'crawl',
-    config: stage.config,
-    run: async (o) => summaryOf(await runStage(stage, { inputs: o.inputs, out: o.out, config: o.config, overwrite: o.overwrite, signal: o.signal, log: o.log, quiet: o.quiet })),
-    reopen: m.reopenForRecrawl,
-  });
+  return { ...phasedOf(m.liveCrawlStage as StageDefinition<unknown>), name: 'crawl', reopen: m.reopenForRecrawl };
 }
 
-/** Dedupe runs in phases (signatures, clusters, filter) through runDedupe. */
-async function dedupe(): Promise<CompositeStage> {
+/** Dedupe's phases (signatures, clusters, filter; dedupe/dedupe-phases.ts). */
+async function dedupe(): Promise<PhasedStage> {
   const m = await import('../dedupe/index.js');
-  return defineCompositeStage({
+  return definePhasedStage({
     name: 'dedupe',
     config: m.dedupeConfigSchema as z.ZodType,
-    run: async (o) => {
-      const s = await m.runDedupe({ inputs: o.inputs, out: o.out, config: o.config as Parameters<typeof m.runDedupe>[0]['config'], workers: o.workers, tasks: o.tasks, overwrite: o.overwrite, signal: o.signal, log: o.log, quiet: o.quiet });
-      // The kept documents' bytes are those of the output dataset (the dedupe summary counts documents only).
-      const bytes = s.stopped ? 0 : ((await readSuccess(o.out))?.bytes ?? 0);
-      return summaryOf({ rows: s.kept, bytes, stats: { documents: s.documents, kept: s.kept, ...s.stats }, skipped: s.skipped, stopped: s.stopped, seconds: s.seconds, extra: s.index ? { index: s.index } : undefined });
-    },
-    // On Slurm each phase is a plan job, an array and a finalize job (dedupe/dedupe-phases.ts).
-    phases: {
-      shapes: m.DEDUPE_PHASES.map((name) => ({ name, single: name === 'clusters' })),
-      open: async (o) => {
-        const run = await m.DedupeRun.open({ inputs: o.inputs, out: o.out, config: o.config as Parameters<typeof m.runDedupe>[0]['config'], memory: m.DEFAULT_DEDUPE_MEMORY, tasks: o.tasks, phaseTasks: o.phaseTasks, overwrite: o.overwrite });
-        return run.phases();
-      },
+    shapes: m.DEDUPE_PHASES.map((name) => ({ name, single: name === 'clusters' })),
+    open: async (o) => {
+      const run = await m.DedupeRun.open({ inputs: o.inputs, out: o.out, config: o.config as Parameters<typeof m.runDedupe>[0]['config'], memory: m.DEFAULT_DEDUPE_MEMORY, tasks: o.tasks, phaseTasks: o.phaseTasks, overwrite: o.overwrite });
+      return run.phases();
     },
   });
 }
 
-/** Decontaminate: the run fixes eval fingerprints and the output schema, then runs the core stage. */
-async function decontaminate(): Promise<CompositeStage> {
+/** Decontaminate: one phase of the core stage, its config fixed first (eval fingerprints, output schema). */
+async function decontaminate(): Promise<PhasedStage> {
   const m = await import('../dedupe/index.js');
-  return defineCompositeStage({
+  return definePhasedStage({
     name: 'decontaminate',
     config: m.decontaminateConfigSchema as z.ZodType,
-    run: async (o) => summaryOf(await m.runDecontaminate({ inputs: o.inputs, out: o.out, config: o.config as Parameters<typeof m.runDecontaminate>[0]['config'], workers: o.workers, tasks: o.tasks, overwrite: o.overwrite, signal: o.signal, log: o.log, quiet: o.quiet })),
+    shapes: [{ name: 'tasks', selfPlanning: true }],
+    open: async (o) => {
+      const { out, config } = await m.decontaminateRunConfig({ inputs: o.inputs, out: o.out, config: o.config as Parameters<typeof m.runDecontaminate>[0]['config'], overwrite: o.overwrite, log: o.log });
+      return stagePhasesOf(m.decontaminateStage, { inputs: o.inputs, out, config, tasks: o.phaseTasks?.tasks ?? o.tasks, overwrite: o.overwrite });
+    },
+  });
+}
+
+/**
+ * Shard's phases (shard/shard-phases.ts: scatter, pack) around the stage's own kiln dataset: the
+ * scatter plan writes its manifest first (a changed config fails before any work), and the pack
+ * finalize runs the shard stage's one inline task, which finds every scatter and pack task
+ * committed, publishes index.json and records the counts in SUCCESS.json.
+ */
+async function shard(): Promise<PhasedStage> {
+  const m = await import('../shard/index.js');
+  type Config = z.output<typeof m.shardStageConfigSchema>;
+  const stage = m.shardStage as StageDefinition<unknown>;
+  return definePhasedStage({
+    name: 'shard',
+    config: m.shardStageConfigSchema as z.ZodType,
+    shapes: m.SHARD_PHASES.map((name) => ({ name })),
+    open: async (o) => {
+      const { appendTo, ...config } = o.config as Config;
+      const dataset = { inputs: o.inputs, out: o.out, config: o.config, tasks: 1, overwrite: o.overwrite };
+      const run = m.ShardRun.open({ ...config, inputs: [...o.inputs], out: appendTo ?? o.out }, { log: o.log, overwrite: o.overwrite, tasks: o.tasks, phaseTasks: o.phaseTasks });
+      const [scatter, pack] = run.phases().phases;
+      const publish = phaseOfStage('publish', stage, { ...dataset, overwrite: false });
+      const done = async (): Promise<boolean> => (await readSuccess(o.out)) !== undefined;
+      return {
+        stage: 'shard',
+        phases: [
+          {
+            ...scatter,
+            plan: async (ctx) => {
+              await prepareStage(stage, { ...dataset, log: ctx.log });
+              return (await done()) ? 0 : scatter.plan(ctx);
+            },
+          },
+          {
+            ...pack,
+            plan: async (ctx) => ((await done()) ? 0 : pack.plan(ctx)),
+            finalize: (ctx) => publish.finalize!(ctx),
+          },
+        ],
+      };
+    },
   });
 }
 
 /** Marker the train step writes in its run directory once the configured steps are done. */
 const TRAIN_DONE = 'pipeline-train.json';
 
-/** Train: reads the previous stage's shards, writes checkpoints, metrics and report.html. */
-async function train(): Promise<CompositeStage> {
+interface TrainDone {
+  config: unknown;
+  summary: Record<string, unknown>;
+  finishedAt?: string;
+}
+
+/** Train: one phase of one task (one GPU process): reads the previous stage's shards, writes checkpoints, metrics and report.html. */
+async function train(): Promise<PhasedStage> {
   const m = await import('../train/index.js');
   const schema = m.TrainConfigSchema.omit({ data: true, out: true, resume: true, overwrite: true });
-  return defineCompositeStage({
+  const finished = async (out: string, config: unknown): Promise<TrainDone | undefined> => {
+    const done = await readJsonIfExists<TrainDone>(path.join(out, TRAIN_DONE));
+    return done && canonicalJson(done.config) === canonicalJson(config) ? done : undefined;
+  };
+  return definePhasedStage({
     name: 'train',
     config: schema as z.ZodType,
+    // Its plan only reads the done marker: the one task plans it, no plan job.
+    shapes: [{ name: 'train', single: true, selfPlanning: true }],
     state: async (out, config): Promise<StageState> => {
-      const done = await readJsonIfExists<{ config: unknown; summary: Record<string, unknown> }>(path.join(out, TRAIN_DONE));
+      const done = await readJsonIfExists<TrainDone>(path.join(out, TRAIN_DONE));
       const started = await fs.stat(out).then(() => true, () => false);
       const condition = done ? (canonicalJson(done.config) === canonicalJson(config) ? 'done' : 'changed') : started ? 'partial' : 'pending';
       return { condition, doneTasks: done ? 1 : 0, taskCount: 1, failedTasks: [], rows: 0, bytes: 0, extra: done?.summary };
     },
-    run: async (o) => {
-      const marker = path.join(o.out, TRAIN_DONE);
-      const done = await readJsonIfExists<{ config: unknown; summary: Record<string, unknown> }>(marker);
-      if (done && canonicalJson(done.config) === canonicalJson(o.config) && !o.overwrite) {
-        return { rows: 0, bytes: 0, stats: {}, skipped: true, stopped: false, seconds: 0, extra: done.summary };
-      }
-      const data = o.inputs[0];
-      const index = await readJsonIfExists<{ tokenizer?: { name: string; hash: string } | null }>(path.join(data, 'index.json')).catch(() => undefined);
-      const resume = !o.overwrite && (await fs.stat(o.out).then(() => true, () => false));
-      const summary = (await m.train({ ...(o.config as object), data, out: o.out, resume, overwrite: !!o.overwrite && !resume }, { log: o.log, signal: o.signal, tokenizer: index?.tokenizer ?? null })) as unknown as Record<string, unknown>;
-      const stopped = !!o.signal?.aborted;
-      if (!stopped) await writeFileAtomic(marker, JSON.stringify({ config: o.config, summary }, null, 1));
+    outcome: async (out, config) => {
+      const done = await finished(out, config);
+      if (!done) return undefined;
       const stats: Record<string, number> = {};
-      for (const k of ['steps', 'final_loss', 'val_loss', 'initial_val_loss', 'tokens_per_s', 'params']) if (typeof summary[k] === 'number') stats[k] = summary[k] as number;
-      return { rows: 0, bytes: 0, stats, skipped: false, stopped, seconds: Number(summary.seconds ?? 0), extra: summary };
+      for (const k of ['steps', 'final_loss', 'val_loss', 'initial_val_loss', 'tokens_per_s', 'params']) if (typeof done.summary[k] === 'number') stats[k] = done.summary[k] as number;
+      return { rows: 0, bytes: 0, stats, extra: done.summary, finishedAt: done.finishedAt };
     },
+    open: async (o) => ({
+      stage: 'train',
+      phases: [
+        {
+          name: 'train',
+          single: true,
+          // --overwrite retrains even when the marker says done.
+          plan: async () => (!o.overwrite && (await finished(o.out, o.config)) ? 0 : 1),
+          runTasks: async (indices, ctx) => {
+            if (!indices.includes(0) || (!o.overwrite && (await finished(o.out, o.config)))) return { stopped: false };
+            const data = o.inputs[0];
+            const index = await readJsonIfExists<{ tokenizer?: { name: string; hash: string } | null }>(path.join(data, 'index.json')).catch(() => undefined);
+            const resume = !o.overwrite && (await fs.stat(o.out).then(() => true, () => false));
+            const summary = (await m.train({ ...(o.config as object), data, out: o.out, resume, overwrite: !!o.overwrite && !resume }, { log: ctx.log, signal: ctx.signal, tokenizer: index?.tokenizer ?? null })) as unknown as Record<string, unknown>;
+            if (ctx.signal?.aborted) return { stopped: true };
+            await writeFileAtomic(path.join(o.out, TRAIN_DONE), JSON.stringify({ config: o.config, summary, finishedAt: new Date().toISOString() } satisfies TrainDone, null, 1));
+            return { stopped: false };
+          },
+        },
+      ],
+    }),
   });
 }
 
@@ -115,17 +165,17 @@ async function tokenize(): Promise<StageDefinition<unknown>> {
 }
 
 /** Loaders of the built-in stages, by the name a pipeline file uses. */
-const BUILTINS: ReadonlyArray<() => Promise<StageDefinition<unknown> | CompositeStage>> = [
+const BUILTINS: ReadonlyArray<() => Promise<PhasedStage>> = [
   crawl,
-  async () => (await import('../crawl/archive/index.js')).archiveCrawlStage as StageDefinition<unknown>,
+  async () => phasedOf((await import('../crawl/archive/index.js')).archiveCrawlStage as StageDefinition<unknown>),
   dedupe,
   decontaminate,
-  tokenize,
-  async () => (await import('../shard/index.js')).shardStage as StageDefinition<unknown>,
+  async () => phasedOf(await tokenize()),
+  shard,
   train,
 ];
 
-/** Every built-in stage; rejects with the import error of one that fails to load. */
-export async function loadBuiltinStages(): Promise<Array<StageDefinition<unknown> | CompositeStage>> {
+/** Every built-in stage, each as phases; rejects with the import error of one that fails to load. */
+export async function loadBuiltinStages(): Promise<PhasedStage[]> {
   return Promise.all(BUILTINS.map((load) => load()));
 }

@@ -6,7 +6,7 @@ import { DENY_LIST_FILE } from '../core/deny-list.js';
 import { generationsDir, listGenerations, newGenerationId } from './generations.js';
 import type { Pipeline, PipelineStage } from './load-pipeline.js';
 import { readStageState, type StageState } from './stage-state.js';
-import { isComposite } from './composite-stage.js';
+import { isPhasedStage } from './phased-stage.js';
 import type { AnyStage } from './stage-registry.js';
 
 /** One stage as it will run: where it reads, where it writes, with which config, and what is done. */
@@ -90,7 +90,7 @@ function withDenyList(entry: PipelineStage, workdir: string, config: unknown): u
 
 /** What is on disk for a stage's output: the stage's own reading, or a kiln dataset's. */
 export async function stageStateOf(stage: AnyStage, out: string, config: unknown): Promise<StageState> {
-  return isComposite(stage) && stage.state ? stage.state(out, config) : readStageState(out, config);
+  return isPhasedStage(stage) && stage.state ? stage.state(out, config) : readStageState(out, config);
 }
 
 /** Options of planPipeline. */
@@ -151,7 +151,7 @@ async function generationComplete(pipeline: Pipeline, base: string): Promise<boo
     const rule = INCREMENTAL_STATE[entry.stage.name];
     const out = rule?.persistent ? path.join(stateDir(pipeline.workdir), rule.dir) : path.join(base, entry.key);
     const state = await stageStateOf(entry.stage, out, entry.config);
-    if (isComposite(entry.stage) && entry.stage.state ? state.condition === 'pending' || state.condition === 'partial' : !(await readSuccess(out))) return false;
+    if (isPhasedStage(entry.stage) && entry.stage.state ? state.condition === 'pending' || state.condition === 'partial' : !(await readSuccess(out))) return false;
   }
   return true;
 }

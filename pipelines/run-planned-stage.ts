@@ -1,23 +1,46 @@
-import { runStage } from '../core/run-stage.js';
-import type { StageDefinition } from '../core/stage.js';
-import { isComposite, type CompositeRunOptions, type CompositeSummary } from './composite-stage.js';
+import { KilnError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { runPhasesLocally } from '../core/stage-phases.js';
+import { datasetOutcome, phasedOf, type StageOutcome } from './phased-stage.js';
 import type { PlannedStage } from './pipeline-plan.js';
+import { phaseTaskCounts } from './stage-phase-plan.js';
 
-/** Options of runPlannedStage beyond what the plan fixes: a composite run's options, plus two for core stages. */
-export interface RunPlannedOptions extends Omit<CompositeRunOptions<unknown>, 'inputs' | 'out' | 'config'> {
-  /** Core stages: run only these task indices (a Slurm array element). */
-  only?: number[];
-  /** Core stages: write the manifest and run nothing. */
-  planOnly?: boolean;
+/** Options of runPlannedStage beyond what the plan fixes. */
+export interface RunPlannedOptions {
+  /** Task count of the many-task phases; default: the stage entry's `tasks`. */
+  tasks?: number;
+  /** Parallel tasks in this process. */
+  workers?: number;
+  overwrite?: boolean;
+  signal?: AbortSignal;
+  log: Logger;
+  quiet?: boolean;
 }
 
-/** Runs (or resumes, or skips) one planned stage here, core or composite, and sums it up. */
-export async function runPlannedStage(s: PlannedStage, o: RunPlannedOptions): Promise<CompositeSummary> {
-  const tasks = o.tasks ?? s.tasks;
-  if (isComposite(s.stage)) {
-    if (o.planOnly) return { rows: 0, bytes: 0, stats: {}, skipped: false, stopped: false, seconds: 0 };
-    return s.stage.run({ inputs: s.inputs, out: s.out, config: s.config, tasks, workers: o.workers, overwrite: o.overwrite, signal: o.signal, log: o.log, quiet: o.quiet });
-  }
-  const summary = await runStage(s.stage as StageDefinition<unknown>, { inputs: s.inputs, out: s.out, config: s.config, tasks, workers: o.workers, overwrite: o.overwrite, signal: o.signal, log: o.log, quiet: o.quiet, only: o.only, planOnly: o.planOnly });
-  return { rows: summary.rows, bytes: summary.bytes, stats: summary.stats, skipped: summary.skipped, stopped: summary.stopped, seconds: summary.seconds, extra: summary.extra };
+/** What running a stage here did (the fields of a pipeline report). */
+export interface PlannedStageSummary {
+  rows: number;
+  bytes: number;
+  stats: Record<string, number>;
+  skipped: boolean;
+  stopped: boolean;
+  seconds: number;
+  extra?: Record<string, unknown>;
+}
+
+/** Runs (or resumes, or skips) one planned stage here, phase after phase, and sums it up. */
+export async function runPlannedStage(s: PlannedStage, o: RunPlannedOptions): Promise<PlannedStageSummary> {
+  const started = Date.now();
+  const stage = phasedOf(s.stage);
+  const outcomeOf = (): Promise<StageOutcome | undefined> => (stage.outcome ? stage.outcome(s.out, s.config) : datasetOutcome(s.out));
+  const before = o.overwrite ? undefined : await outcomeOf();
+  const phases = await stage.open({ inputs: s.inputs, out: s.out, config: s.config, tasks: o.tasks ?? s.tasks, phaseTasks: phaseTaskCounts(s), overwrite: o.overwrite, log: o.log, signal: o.signal });
+  const run = await runPhasesLocally(phases, { log: o.log, signal: o.signal, workers: o.workers, quiet: o.quiet });
+  const seconds = (Date.now() - started) / 1000;
+  if (run.stopped) return { rows: 0, bytes: 0, stats: {}, skipped: false, stopped: true, seconds };
+  const after = await outcomeOf();
+  if (!after) throw new KilnError('KILN_STAGE_INCOMPLETE', `stage ${s.key} ran every phase but ${s.out} is not complete`, { path: s.out });
+  // Complete before and not rewritten: the phases found nothing to do.
+  const skipped = before !== undefined && before.finishedAt === after.finishedAt;
+  return { rows: after.rows, bytes: after.bytes, stats: after.stats, extra: after.extra, skipped, stopped: false, seconds: skipped ? 0 : seconds };
 }

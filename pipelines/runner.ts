@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
-import { isComposite } from './composite-stage.js';
+import { isPhasedStage } from './phased-stage.js';
 import { generationsDir } from './generations.js';
 import { describeError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
@@ -58,7 +58,7 @@ async function startGeneration(plan: PipelinePlan, log: Logger): Promise<void> {
   await makeDirs(dir);
   await writeFileAtomic(path.join(dir, 'generation.json'), JSON.stringify({ generation: plan.generation, started: new Date().toISOString() }));
   for (const s of plan.stages) {
-    if (s.persistent && isComposite(s.stage) && s.stage.reopen) {
+    if (s.persistent && isPhasedStage(s.stage) && s.stage.reopen) {
       await s.stage.reopen(s.out);
       log.info('generation_reopen', { stage: s.key, out: s.out, generation: plan.generation });
     }

@@ -1,7 +1,7 @@
 // A pipeline stage's phases as an executor sees them before the run: names, array sizes and
-// per-phase Slurm settings from the pipeline file. A stage without phases is one phase.
+// per-phase Slurm settings from the pipeline file. A defineStage stage is one phase.
 import { ConfigError } from '../core/errors.js';
-import { isComposite, type PhaseShape } from './composite-stage.js';
+import { phasedOf, type PhaseShape } from './phased-stage.js';
 import type { PhaseSlurmSettings, StageSlurmSettings } from './pipeline-file.js';
 import type { PlannedStage } from './pipeline-plan.js';
 
@@ -13,16 +13,15 @@ export interface PlannedPhase extends PhaseShape {
   slurm: StageSlurmSettings;
 }
 
-/** The phases of a stage run as phases (undefined for a stage that is one job or one task array). */
-export function plannedPhases(s: PlannedStage, defaultTasks: number): PlannedPhase[] | undefined {
-  const stage = s.stage;
-  if (!isComposite(stage) || !stage.phases) return undefined;
+/** The phases of a planned stage, in order. */
+export function plannedPhases(s: PlannedStage, defaultTasks: number): PlannedPhase[] {
+  const shapes = phasedOf(s.stage).shapes;
   const own = s.entry.slurm?.phases ?? {};
-  const names = stage.phases.shapes.map((p) => p.name);
+  const names = shapes.map((p) => p.name);
   for (const name of Object.keys(own)) {
     if (!names.includes(name)) throw new ConfigError(`stage ${s.key}: slurm.phases.${name}: no such phase (phases: ${names.join(', ')})`, { key: `stages.${s.key}.slurm.phases.${name}` });
   }
-  return stage.phases.shapes.map((shape) => {
+  return shapes.map((shape) => {
     const p: Partial<PhaseSlurmSettings> = own[shape.name] ?? {};
     const { tasks, extra_args, ...resources } = p;
     const defined = Object.fromEntries(Object.entries(resources).filter(([, v]) => v !== undefined));

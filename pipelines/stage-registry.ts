@@ -3,18 +3,18 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../core/errors.js';
 import { isStage, type StageDefinition } from '../core/stage.js';
 import { loadBuiltinStages } from './builtin-stages.js';
-import { isComposite, type CompositeStage } from './composite-stage.js';
+import { isPhasedStage, type PhasedStage } from './phased-stage.js';
 
-/** Any stage a pipeline can run: a core stage (defineStage) or a composite one, whatever its config type. */
+/** Any stage a pipeline can run: a core stage (defineStage, one phase) or one declared as phases, whatever its config type. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyStage = StageDefinition<any> | CompositeStage<any>;
+export type AnyStage = StageDefinition<any> | PhasedStage<any>;
 
 /** Stages a pipeline file can name, by stage name. */
 export type StageRegistry = ReadonlyMap<string, AnyStage>;
 
 /** True for values a pipeline can run. */
 export function isPipelineStage(value: unknown): value is AnyStage {
-  return isStage(value) || isComposite(value);
+  return isStage(value) || isPhasedStage(value);
 }
 
 /** A registry holding exactly `stages` (later entries win on equal names). */

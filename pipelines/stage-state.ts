@@ -16,7 +16,7 @@ export interface StageState {
   rows: number;
   bytes: number;
   success?: SuccessRecord;
-  /** What the stage reported beyond counts (composite stages: train's report path and losses). */
+  /** What the stage reported beyond counts (train: its report path and losses). */
   extra?: Record<string, unknown>;
 }
 

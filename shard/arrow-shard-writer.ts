@@ -162,3 +162,42 @@ export class ArrowShardWriter {
     rmSync(this.tmp, { force: true });
   }
 }
+
+/**
+ * The rows after which a shard closes: the fewest rows whose `ArrowShardWriter.bytes` reaches
+ * `shardBytes` (the writer closes a shard at the first document boundary past that). The pack
+ * plan needs it to cut the packed stream at the same shards as one sequential pack. Measured on
+ * the real writer (two record batches of zeros, counted, not stored): a batch's framing is the
+ * same for every full batch, so bytes(rows) = before-first-batch + k batches + the open batch's rows.
+ */
+export function rowsPerShard(rowLength: number, dtype: 'uint16' | 'uint32', batchBytes: number, shardBytes: number): number {
+  const rowBytes = rowLength * (dtype === 'uint16' ? 2 : 4);
+  const batchRows = Math.max(1, Math.floor(batchBytes / rowBytes));
+  const schema = shardSchema(rowLength, dtype);
+  let written = 0;
+  const writer = new FdFileWriter((bytes) => (written += bytes.byteLength));
+  writer.reset(undefined, schema);
+  const before = written;
+  // Memory: one record batch of zeros (~batchBytes), as a shard writer holds.
+  const values = dtype === 'uint16' ? new Uint16Array(batchRows * rowLength) : new Uint32Array(batchRows * rowLength);
+  const listType = schema.fields[0].type as FixedSizeList;
+  const batch = (): RecordBatch => {
+    const child = makeData({ type: listType.children[0].type, length: values.length, nullCount: 0, data: values });
+    const list = makeData({ type: listType, length: batchRows, nullCount: 0, child });
+    return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batchRows, nullCount: 0, children: [list] }));
+  };
+  writer.write(batch());
+  const first = written;
+  writer.write(batch());
+  const perBatch = written - first;
+  const bytesAt = (rows: number): number => {
+    const k = Math.floor(rows / batchRows);
+    return (k === 0 ? before : first + (k - 1) * perBatch) + (rows % batchRows) * rowBytes;
+  };
+  // Whole batches first, then rows inside the batch that crosses the target (bytesAt only grows).
+  let k = 0;
+  while (bytesAt((k + 1) * batchRows) < shardBytes) k++;
+  let rows = Math.max(1, k * batchRows);
+  while (bytesAt(rows) < shardBytes) rows++;
+  return rows;
+}

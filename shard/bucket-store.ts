@@ -19,12 +19,19 @@ export function bucketIdsFile(file: string): string {
   return `${file}.ids`;
 }
 
+/** The token counts of a bucket file's documents, one u32 (little-endian) each in record order: the pack plan reads these instead of the tokens. */
+export function bucketLengthsFile(file: string): string {
+  return `${file}.len`;
+}
+
 /** Appends documents to bucket files through one write buffer per file. */
 export class BucketWriter {
   private readonly fds = new Map<string, number>();
   private readonly buffers = new Map<string, { bytes: Uint8Array; used: number }>();
   /** Ids waiting for their bucket's next flush: written with the tokens, so the two stay aligned. */
   private readonly ids = new Map<string, string[]>();
+  /** Token counts waiting with the ids (bucketLengthsFile). */
+  private readonly lengths = new Map<string, number[]>();
   private readonly bufferBytes: number;
 
   constructor(
@@ -43,6 +50,9 @@ export class BucketWriter {
     let ids = this.ids.get(file);
     if (!ids) this.ids.set(file, (ids = []));
     ids.push(JSON.stringify(id));
+    let lengths = this.lengths.get(file);
+    if (!lengths) this.lengths.set(file, (lengths = []));
+    lengths.push(tokens.length);
     let buf = this.buffers.get(file);
     if (!buf) {
       buf = { bytes: new Uint8Array(this.bufferBytes), used: 0 };
@@ -88,12 +98,15 @@ export class BucketWriter {
   private flushIds(file: string): void {
     const ids = this.ids.get(file);
     if (!ids || ids.length === 0) return;
+    const lengths = this.lengths.get(file)!;
     try {
       appendFileSync(bucketIdsFile(file), ids.join('\n') + '\n');
+      appendFileSync(bucketLengthsFile(file), new Uint8Array(Uint32Array.from(lengths).buffer));
     } catch (err) {
       throw new IoError(`cannot write bucket ids ${bucketIdsFile(file)}: ${(err as Error).message}`, { path: file }, { cause: err });
     }
     ids.length = 0;
+    lengths.length = 0;
   }
 
   private write(file: string, bytes: Uint8Array): void {
@@ -205,6 +218,23 @@ export function readBucketIds(files: string[]): string[] {
     for (const line of text.split('\n')) if (line !== '') ids.push(JSON.parse(line) as string);
   }
   return ids;
+}
+
+/** The token counts of the documents of some bucket files (bucketLengthsFile), in `readBucketDocs` order. */
+export function readBucketLengths(files: string[]): Uint32Array {
+  const parts: Uint8Array[] = [];
+  for (const file of files) {
+    try {
+      parts.push(readFileSync(bucketLengthsFile(file)));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+  }
+  const bytes = Buffer.concat(parts);
+  if (bytes.length % 4 !== 0) throw new CorruptPartError(`bucket lengths of ${files[0]} are truncated`, { path: files[0] });
+  // Little-endian u32s, as written (every platform Node ships for is little-endian).
+  return new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
 }
 
 /** Groups consecutive buckets so each group's bytes stay under the memory bound (at least one each). */

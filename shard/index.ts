@@ -7,3 +7,4 @@ export { verifyShards } from './verify-shards.js';
 export { readShardIndexFile } from './shard-index-file.js';
 export { splitOf, copiesOf, bucketOf } from './split-assignment.js';
 export { shardStage, shardStageConfigSchema, type ShardStageConfig } from './stage.js';
+export { ShardRun, SHARD_PHASES, type ShardPhaseName, type RunShardOptions } from './shard-phases.js';

@@ -28,6 +28,11 @@ export interface PackSplitOptions {
   generation: number;
   firstShard: number;
   journalFile: string;
+  /** Where a pack job starts when its journal does not exist yet (default: the split's start). */
+  initial?: PackJournal;
+  /** A pack job that is not its split's last: stop once shard `endShard` - 1 is closed, which must happen at `end`. */
+  endShard?: number;
+  end?: { group: number; doc: number };
   signal?: AbortSignal;
   onShard?: (entry: ShardEntry) => void;
 }
@@ -48,22 +53,20 @@ export function groupShuffleSeed(seed: number, generation: number, split: SplitN
   return hashInts32([seed, generation, split === 'train' ? 0 : 1, group]);
 }
 
-function removeUnjournaled(out: string, split: SplitName, nextShard: number): void {
-  // Shards numbered from nextShard on (and temp files) belong to the killed run's unfinished tail.
-  const re = new RegExp(`^${split}-(\\d{5})\\.arrow$`);
+function removeUnjournaled(out: string, split: SplitName, nextShard: number, endShard = Infinity): void {
+  // Shards numbered from nextShard on (and their temp files) belong to the killed job's unfinished
+  // tail; shards from endShard on are another pack job's, which may be running right now.
+  const re = new RegExp(`^(?:\\.tmp-\\d+-)?${split}-(\\d{5})\\.(?:arrow|ids\\.jsonl)$`);
   for (const name of readdirSync(out)) {
     const m = re.exec(name);
-    const lm = new RegExp(`^${split}-(\\d{5})\\.ids\\.jsonl$`).exec(name);
-    if ((m && Number(m[1]) >= nextShard) || (lm && Number(lm[1]) >= nextShard) || (name.startsWith('.tmp-') && name.includes(`-${split}-`))) {
-      rmSync(path.join(out, name), { force: true });
-    }
+    if (m && Number(m[1]) >= nextShard && Number(m[1]) < endShard) rmSync(path.join(out, name), { force: true });
   }
 }
 
 /** Packs one split of one generation into Arrow shards, resuming from its journal. */
 export async function packArrowSplit(opts: PackSplitOptions): Promise<PackSplitResult> {
   const rowLength = opts.seqLen + 1;
-  const journal: PackJournal = readPackJournal(opts.journalFile) ?? {
+  const journal: PackJournal = readPackJournal(opts.journalFile) ?? opts.initial ?? {
     group: 0,
     doc: 0,
     packer: { pending: [], rows: 0 },
@@ -78,7 +81,7 @@ export async function packArrowSplit(opts: PackSplitOptions): Promise<PackSplitR
   if (!journal.lineage) throw new CorruptPartError(`${opts.journalFile} was written by an older kiln without shard lineage; delete it (or pass --overwrite) and shard again`, { path: opts.journalFile });
   const lineage = journal.lineage;
   if (journal.finished) return { shards: journal.shards, documents: journal.documents, padTokens: journal.padTokens };
-  removeUnjournaled(opts.out, opts.split, journal.nextShard);
+  removeUnjournaled(opts.out, opts.split, journal.nextShard, opts.endShard);
 
   let writer: ArrowShardWriter | undefined;
   const sink = {
@@ -112,12 +115,17 @@ export async function packArrowSplit(opts: PackSplitOptions): Promise<PackSplitR
         journal.documents++;
         if (writer && writer.bytes >= opts.shardBytes) {
           closeShard();
-          Object.assign(journal, { group: g, doc: i + 1, packer: packer.state() });
+          const last = journal.nextShard === opts.endShard;
+          // The plan replayed this cut from token counts; a job that ends elsewhere would leave a gap or an overlap.
+          if (last && (opts.end?.group !== g || opts.end.doc !== i + 1)) throw new Error(`internal: pack job of ${opts.split} closed shard ${journal.nextShard - 1} at group ${g} document ${i + 1}, planned at ${JSON.stringify(opts.end)}`);
+          Object.assign(journal, { group: g, doc: i + 1, packer: packer.state(), finished: last });
           await writePackJournal(opts.journalFile, journal);
+          if (last) return { shards: journal.shards, documents: journal.documents, padTokens: journal.padTokens };
           opts.signal?.throwIfAborted();
         }
       }
     }
+    if (opts.endShard !== undefined) throw new Error(`internal: pack job of ${opts.split} reached the end before shard ${opts.endShard}`);
     journal.padTokens += packer.finish();
     closeShard();
     Object.assign(journal, { group: opts.groups.length, doc: 0, packer: packer.state(), finished: true });

@@ -1,6 +1,8 @@
-// The shard stage for pipelines (`kiln run`): one inline task that runs `runShard` over all the
-// stage's inputs (a global shuffle cannot be split by input file). With `appendTo` (set by
-// incremental pipelines) every generation appends to one shards directory there.
+// The shard stage's kiln dataset: one inline task that runs `runShard` over all the stage's
+// inputs. `runStage(shardStage)` alone is the one-shot run; a pipeline runs shard as its phases
+// (scatter, pack: shard-phases.ts, pipelines/builtin-stages.ts) and then this task, which finds
+// every phase's work committed, publishes index.json and records the counts. With `appendTo`
+// (set by incremental pipelines) every generation appends to one shards directory there.
 import { z } from 'zod';
 import { defineStage } from '../core/stage.js';
 import { shardConfigSchema } from './config.js';

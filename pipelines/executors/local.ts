@@ -22,7 +22,7 @@ export async function readFailedTasks(out: string): Promise<TaskFailure[]> {
   return failures;
 }
 
-/** Runs every stage on this machine, in order, with core's runStage (worker threads per task). */
+/** Runs every stage on this machine, in order, phase after phase (worker threads per task). */
 export const runLocal: Executor = async (plan, options) => {
   const reports: StageReport[] = [];
   const run = stagesToRun(plan);
@@ -60,7 +60,7 @@ export const runLocal: Executor = async (plan, options) => {
         extra: summary.extra,
       });
       previousRows = documentsOf(summary.rows, summary.stats);
-      // A core stage run with tasks left (SIGTERM) or a composite one that said so stops the pipeline.
+      // A stage whose phases stopped (SIGTERM) stops the pipeline.
       if (summary.stopped || options.signal?.aborted) {
         reports[reports.length - 1].status = 'stopped';
         break;

@@ -2,7 +2,6 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KilnError } from '../../core/errors.js';
-import { isComposite } from '../composite-stage.js';
 import { plannedPhases } from '../stage-phase-plan.js';
 import { pipelineMetaDir, stageStateOf, type PipelinePlan, type PlannedStage } from '../pipeline-plan.js';
 import type { SlurmSettings, StageSlurmSettings } from '../pipeline-file.js';
@@ -12,7 +11,7 @@ import { shellCommand, ShellRaw } from './shell-quote.js';
 import { jobsInQueue, parseSbatchId, showJob, slurmCommand, type SlurmJobRecord } from './slurm-jobs.js';
 import { makeDirs } from '../../core/make-dirs.js';
 
-/** A submitted job of a stage: its role, its phase (stages run as phases) and its id. */
+/** A submitted job of a stage: its role, its phase (stages of more than one phase) and its id. */
 interface SubmittedJob {
   role: JobSpec['role'];
   phase?: string;
@@ -61,7 +60,7 @@ function resourceFlags(s: SlurmSettings, own: StageSlurmSettings | undefined): s
 /** One sbatch call of a stage; the dependency on the job before is added at submit. */
 interface JobSpec {
   role: 'plan' | 'array' | 'finalize';
-  /** The phase this job belongs to (stages run as phases). */
+  /** The phase this job belongs to (named only for stages of more than one phase). */
   phase?: string;
   script: string;
   command: Array<string | ShellRaw>;
@@ -82,19 +81,19 @@ export interface StageJobPlan {
   tasks: number;
   /** Elements running at once. */
   parallelism: number;
-  /** A stage run as phases: each phase's array (its jobs are a plan job, the array, a finalize job). */
-  phases?: PhaseArray[];
-  /** A composite stage without phases: one job running all of it. */
-  single?: boolean;
+  /** Each phase's array, in order. */
+  phases: PhaseArray[];
   jobs: JobSpec[];
 }
 
 /**
- * The jobs of each stage to run (undefined for a stage that is done). A core stage: with
- * --overwrite a plan job, then the task array, then a finalize job. A stage run as phases
- * (dedupe): per phase a plan job, an array and a finalize job, sized and resourced per phase.
- * Another composite stage (train, crawl): one job. N is fixed here, at submit time (`tasks:`,
- * `slurm.phases.NAME.tasks` or `slurm.tasks`), because later stages' inputs do not exist yet.
+ * The jobs of each stage to run (undefined for a stage that is done). Every stage is phases
+ * (pipelines/phased-stage.ts; a defineStage stage is one phase): per phase a plan job, the task
+ * array and a finalize job, sized and resourced per phase, each waiting for the one before. A
+ * self-planning phase (a core stage's) gets no plan job (its elements plan it) but with
+ * --overwrite. N is fixed here, at submit time (`tasks:`, `slurm.phases.NAME.tasks` or
+ * `slurm.tasks`; 1 for a single-task phase such as train), because later stages' inputs do not
+ * exist yet; elements past the phase's own plan exit at once.
  */
 export function slurmJobPlan(plan: PipelinePlan, runDir: string, options: { overwrite?: boolean } = {}): Array<StageJobPlan | undefined> {
   const pipeline = plan.pipeline;
@@ -107,43 +106,24 @@ export function slurmJobPlan(plan: PipelinePlan, runDir: string, options: { over
   return plan.stages.map((s, i) => {
     if (!run[i]) return undefined;
     const stageTasks = s.tasks ?? settings.tasks;
-    const baseOf = (tasks: number): string[] => [...kiln, 'task', pipeline.file, '--stage', s.key, '--tasks', String(tasks), ...(plan.generation ? ['--generation', plan.generation] : [])];
-    const base = baseOf(stageTasks);
-    const common = (own: StageSlurmSettings | undefined, name: string): string[] => [`--job-name=kiln-${pipeline.name}-${name}`, `--chdir=${pipeline.workdir}`, ...resourceFlags(settings, own)];
     const phases = plannedPhases(s, settings.tasks);
-    if (phases) {
-      const jobs: JobSpec[] = [];
-      const arrays: PhaseArray[] = [];
-      for (const [n, p] of phases.entries()) {
-        const name = `${s.key}-${p.name}`;
-        const parallelism = Math.min(p.slurm.parallelism ?? settings.parallelism, p.tasks);
-        const flags = common(p.slurm, name);
-        const cmd = [...base, '--phase', p.name];
-        arrays.push({ phase: p.name, tasks: p.tasks, parallelism });
-        jobs.push({ role: 'plan', phase: p.name, script: path.join(runDir, `${name}-plan.sh`), command: [...cmd, '--plan', ...(n === 0 && options.overwrite ? ['--overwrite'] : [])], flags: [...flags, logPattern(`${name}-plan-%j.log`)] });
-        jobs.push({ role: 'array', phase: p.name, script: path.join(runDir, `${name}-task.sh`), command: [...cmd, '--task', new ShellRaw('"$SLURM_ARRAY_TASK_ID"')], flags: [...flags, `--array=0-${p.tasks - 1}%${parallelism}`, logPattern(`${name}-%A_%a.log`)] });
-        jobs.push({ role: 'finalize', phase: p.name, script: path.join(runDir, `${name}-finalize.sh`), command: [...cmd, '--finalize'], flags: [...flags, logPattern(`${name}-finalize-%j.log`)] });
-      }
-      return { stage: s, tasks: stageTasks, parallelism: Math.max(...arrays.map((a) => a.parallelism)), phases: arrays, jobs };
-    }
-    // A composite stage without phases (train, crawl) is one job running all of it.
-    const composite = isComposite(s.stage);
-    const tasks = composite ? 1 : stageTasks;
-    const parallelism = Math.min(s.entry.slurm?.parallelism ?? settings.parallelism, tasks);
-    const flags = common(s.entry.slurm, s.key);
-    const own = baseOf(tasks);
+    // A one-phase stage's jobs are named after the stage alone (and `kiln task` needs no --phase).
+    const named = phases.length > 1;
     const jobs: JobSpec[] = [];
-    // Array elements plan the stage themselves; a separate planning job is needed only to
-    // replace an output made with another config (exactly once, before any element starts).
-    if (options.overwrite) jobs.push({ role: 'plan', script: path.join(runDir, `${s.key}-plan.sh`), command: [...own, '--plan', '--overwrite'], flags: [...flags, logPattern(`${s.key}-plan-%j.log`)] });
-    jobs.push({
-      role: 'array',
-      script: path.join(runDir, `${s.key}-task.sh`),
-      command: [...own, '--task', new ShellRaw('"$SLURM_ARRAY_TASK_ID"')],
-      flags: [...flags, `--array=0-${tasks - 1}%${parallelism}`, logPattern(`${s.key}-%A_%a.log`)],
-    });
-    if (!composite) jobs.push({ role: 'finalize', script: path.join(runDir, `${s.key}-finalize.sh`), command: [...own, '--finalize'], flags: [...flags, logPattern(`${s.key}-finalize-%j.log`)] });
-    return { stage: s, tasks, parallelism, single: composite, jobs };
+    const arrays: PhaseArray[] = [];
+    for (const [n, p] of phases.entries()) {
+      const name = named ? `${s.key}-${p.name}` : s.key;
+      const phase = named ? p.name : undefined;
+      const parallelism = Math.min(p.slurm.parallelism ?? settings.parallelism, p.tasks);
+      const flags = [`--job-name=kiln-${pipeline.name}-${name}`, `--chdir=${pipeline.workdir}`, ...resourceFlags(settings, p.slurm)];
+      const cmd = [...kiln, 'task', pipeline.file, '--stage', s.key, '--tasks', String(stageTasks), ...(plan.generation ? ['--generation', plan.generation] : []), ...(phase ? ['--phase', phase] : [])];
+      arrays.push({ phase: p.name, tasks: p.tasks, parallelism });
+      const overwrite = n === 0 && options.overwrite;
+      if (!p.selfPlanning || overwrite) jobs.push({ role: 'plan', phase, script: path.join(runDir, `${name}-plan.sh`), command: [...cmd, '--plan', ...(overwrite ? ['--overwrite'] : [])], flags: [...flags, logPattern(`${name}-plan-%j.log`)] });
+      jobs.push({ role: 'array', phase, script: path.join(runDir, `${name}-task.sh`), command: [...cmd, '--task', new ShellRaw('"$SLURM_ARRAY_TASK_ID"')], flags: [...flags, `--array=0-${p.tasks - 1}%${parallelism}`, logPattern(`${name}-%A_%a.log`)] });
+      jobs.push({ role: 'finalize', phase, script: path.join(runDir, `${name}-finalize.sh`), command: [...cmd, '--finalize'], flags: [...flags, logPattern(`${name}-finalize-%j.log`)] });
+    }
+    return { stage: s, tasks: Math.max(...arrays.map((a) => a.tasks)), parallelism: Math.max(...arrays.map((a) => a.parallelism)), phases: arrays, jobs };
   });
 }
 
@@ -160,11 +140,14 @@ export function describeSlurmJobs(plan: PipelinePlan, options: { overwrite?: boo
   let previous: string | undefined;
   for (const stage of slurmJobPlan(plan, runDir, options)) {
     if (!stage) continue;
-    if (stage.phases) lines.push(`  ${stage.stage.key}: ${stage.phases.length} phases, each a plan job, an array and a finalize job`);
-    else lines.push(`  ${stage.stage.key}: ${size(stage.tasks, stage.parallelism)}${stage.single ? ' (a composite stage without phases runs as one job)' : ''}`);
+    const named = stage.phases.length > 1;
+    if (named) lines.push(`  ${stage.stage.key}: ${stage.phases.length} phases (${stage.phases.map((p) => p.phase).join(', ')}), each its jobs in turn`);
+    else lines.push(`  ${stage.stage.key}: ${size(stage.phases[0].tasks, stage.phases[0].parallelism)}`);
+    let shown: string | undefined;
     for (const job of stage.jobs) {
-      const phase = stage.phases?.find((p) => p.phase === job.phase);
-      if (phase && job.role === 'plan') lines.push(`   phase ${phase.phase}: ${size(phase.tasks, phase.parallelism)}`);
+      const phase = named ? stage.phases.find((p) => p.phase === job.phase) : undefined;
+      if (phase && shown !== phase.phase) lines.push(`   phase ${phase.phase}: ${size(phase.tasks, phase.parallelism)}`);
+      shown = phase?.phase;
       const id = `<${stage.stage.key}${job.phase ? `-${job.phase}` : ''}-${job.role}>`;
       lines.push(`    ${id} = ${shellCommand(['sbatch', ...sbatchArgs(job, previous)])}`, `      runs: ${shellCommand(job.command)}`);
       previous = id;

@@ -63,3 +63,38 @@ test('a stage\'s slurm: block is checked like the pipeline\'s', async () => {
   const file = await writePipeline(dir, toyPipelineYaml({ count: 3 }).replace('    export: toyUpper\n', '    export: toyUpper\n    slurm: { mem: lots }\n'));
   await assert.rejects(runPipeline(file, { registry: createRegistry([]), dryRun: true, executor: 'slurm' }), /mem/);
 });
+
+test('kiln run --dry-run --executor slurm: shard is a scatter and a pack phase with their array sizes; train one task with its gres, partition and time', async () => {
+  const dir = await tempDir();
+  const yaml = [
+    'name: st',
+    'workdir: ./work',
+    'slurm: { partition: cpu, tasks: 3, parallelism: 2 }',
+    'stages:',
+    '  shard:',
+    '    inputs: ["/data/tokens"]',
+    '    seqLen: 64',
+    '    slurm: { phases: { pack: { tasks: 2, mem: 8G } } }',
+    '  train:',
+    '    model: gpt-mini',
+    '    steps: 10',
+    '    slurm: { partition: gpu, gres: "gpu:1", time: "4:00:00" }',
+    '',
+  ].join('\n');
+  const file = await writePipeline(dir, yaml);
+  const result = await runPipeline(file, { dryRun: true, executor: 'slurm' });
+  const text = result.planText!.join('\n');
+  assert.match(text, /^ {2}shard: 2 phases \(scatter, pack\)/m);
+  assert.match(text, /^ {3}phase scatter: array of 3 tasks, 2 at once$/m);
+  assert.match(text, /^ {3}phase pack: array of 2 tasks, 2 at once$/m);
+  assert.match(text, /^ {2}train: array of 1 task, 1 at once$/m);
+  const sbatch = result.planText!.filter((l) => l.includes('= sbatch '));
+  const ids = sbatch.map((l) => /^\s*<([^>]+)>/.exec(l)?.[1]);
+  assert.deepEqual(ids, [...['scatter', 'pack'].flatMap((p) => ['plan', 'array', 'finalize'].map((r) => `shard-${p}-${r}`)), 'train-array', 'train-finalize']);
+  assert.match(sbatch[1], /--partition=cpu .*--array=0-2%2 /);
+  assert.match(sbatch[4], /--partition=cpu --mem=8G .*--array=0-1%2 /);
+  assert.match(sbatch[6], /--partition=gpu --time=4:00:00 --gres=gpu:1 .*--array=0-0%1 /);
+  assert.match(text, /runs: \S+ \S*bin\.js task \S*pipeline\.yaml --stage shard --tasks 3 --phase scatter --task "\$SLURM_ARRAY_TASK_ID"/);
+  assert.match(text, /--phase pack --finalize/);
+  assert.doesNotMatch(text, /--stage train .*--phase/, 'a one-phase stage needs no --phase');
+});

@@ -1,6 +1,6 @@
 // Test fixtures: token datasets written directly with core's Parquet writer, and helpers that
 // read shards back with apache-arrow (as any Arrow reader would) and undo the packing.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
@@ -84,4 +84,20 @@ export function unpackRows(rows: readonly number[][], eos: number): { docs: numb
   }
   if (cur.length > 0) docs.push(cur);
   return { docs, overlapOk };
+}
+
+/** Every file of a shards directory by name (index.json without its created_at): equal maps = byte-identical shards. */
+export function shardFiles(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const name of readdirSync(dir).sort()) {
+    if (name === '_kiln') continue;
+    let text = readFileSync(path.join(dir, name)).toString('base64');
+    if (name === 'index.json') {
+      const index = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as { generations: Array<{ created_at?: string }> };
+      for (const g of index.generations) delete g.created_at;
+      text = JSON.stringify(index);
+    }
+    files.set(name, text);
+  }
+  return files;
 }
