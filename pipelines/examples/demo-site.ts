@@ -19,6 +19,8 @@ export interface DemoSiteOptions {
   version?: number;
   /** Port to listen on (0: any free port). */
   port?: number;
+  /** Address to listen on (default 127.0.0.1; a Slurm test gives one its compute nodes reach). */
+  host?: string;
 }
 
 /** A running demo site. */
@@ -183,13 +185,14 @@ export async function startDemoSite(options: DemoSiteOptions = {}): Promise<Demo
     res.end(req.method === 'HEAD' ? undefined : p.body);
   });
   server.keepAliveTimeout = 1000;
+  const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const site: DemoSite = {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     port,
     get version() {
       return state.version;

@@ -5,7 +5,7 @@ import { KilnError } from '../../core/errors.js';
 import { plannedPhases } from '../stage-phase-plan.js';
 import { pipelineMetaDir, stageStateOf, type PipelinePlan, type PlannedStage } from '../pipeline-plan.js';
 import type { SlurmSettings, StageSlurmSettings } from '../pipeline-file.js';
-import type { StageReport, TaskFailure } from '../stage-report.js';
+import { documentsOf, tokensOf, type StageReport, type TaskFailure } from '../stage-report.js';
 import { stagesToRun, type Executor } from './executor.js';
 import { shellCommand, ShellRaw } from './shell-quote.js';
 import { jobsInQueue, parseSbatchId, showJob, slurmCommand, type SlurmJobRecord } from './slurm-jobs.js';
@@ -196,7 +196,9 @@ export const runSlurm: Executor = async (plan, options) => {
   for (const [i, s] of plan.stages.entries()) {
     const planned = stageJobs[i];
     if (!planned) {
-      reports.push({ key: s.key, stage: s.stage.name, out: s.out, status: 'skipped', docsOut: s.state.rows, bytes: s.state.bytes, seconds: 0, stats: s.state.success?.stats ?? {}, tokens: s.state.success?.stats.tokens });
+      const stats = s.state.success?.stats ?? {};
+      // Counted as the local executor counts them: shard writes no rows, its documents are in its stats.
+      reports.push({ key: s.key, stage: s.stage.name, out: s.out, status: 'skipped', docsOut: documentsOf(s.state.rows, stats), bytes: s.state.bytes, seconds: 0, stats, tokens: tokensOf(stats) });
       continue;
     }
     const jobs: SubmittedJob[] = [];
@@ -241,7 +243,7 @@ export const runSlurm: Executor = async (plan, options) => {
     const state = await stageStateOf(j.stage.stage, j.stage.out, j.stage.config);
     if (bad.length === 0 && state.condition === 'done') {
       const stats = state.success?.stats ?? {};
-      reports.push({ key: j.stage.key, stage: j.stage.stage.name, out: j.stage.out, status: 'ran', docsOut: state.rows, bytes: state.bytes, tokens: stats.tokens, seconds: (Date.now() - started) / 1000, stats, jobs: jobIds(j) });
+      reports.push({ key: j.stage.key, stage: j.stage.stage.name, out: j.stage.out, status: 'ran', docsOut: documentsOf(state.rows, stats), bytes: state.bytes, tokens: tokensOf(stats), seconds: (Date.now() - started) / 1000, stats, jobs: jobIds(j) });
       continue;
     }
     const stageFailures = bad.map((r) => toFailure(j, r));

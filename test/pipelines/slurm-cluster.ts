@@ -1,7 +1,7 @@
 // Helpers of the tests that run on a real Slurm cluster (`bash .ci/slurm.sh start`: 3 nodes, sacct).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { jobsInQueue } from '../../pipelines/executors/slurm-jobs.js';
 
 /** Why Slurm tests cannot run here, or undefined when a cluster answers. CI sets KILN_TEST_SLURM=1 (must run). */
@@ -15,14 +15,14 @@ const missing = slurmMissing();
 const required = process.env.KILN_TEST_SLURM === '1';
 
 /** A test that needs the cluster: skipped with the reason when there is none (failed under KILN_TEST_SLURM=1). */
-export function slurmTest(name: string, fn: () => Promise<void>): void {
+export function slurmTest(name: string, fn: (t: TestContext) => Promise<void>): void {
   test(name, async (t) => {
     if (missing) {
       if (required) assert.fail(`KILN_TEST_SLURM=1 but ${missing}`);
       t.skip(`Slurm absent: ${missing}`);
       return;
     }
-    await fn();
+    await fn(t);
   });
 }
 
