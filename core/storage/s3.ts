@@ -18,7 +18,7 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { CorruptPartError, IoError } from '../errors.js';
+import { CorruptPartError, IoError, UsageError } from '../errors.js';
 import { type S3ConnectOptions, type S3Location, resolveS3Connect, s3Url } from './s3-location.js';
 import type { CopyOptions, ObjectInfo, Storage, WriteBody } from './storage.js';
 
@@ -49,6 +49,20 @@ const MIB = 1024 * 1024;
 const COPY_LIMIT = 5 * 1024 * MIB;
 /** S3's limit on the parts of one multipart upload. */
 const MAX_PARTS = 10_000;
+
+/**
+ * KILN_S3_PART_SIZE: bytes per multipart part for every S3 write of this process (S3's minimum,
+ * 5 MiB, up to 5 GiB); lets a user (or a test) trade memory for requests without a flag per command.
+ */
+function envPartSize(): number | undefined {
+  const v = process.env.KILN_S3_PART_SIZE;
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 5 * MIB || n > COPY_LIMIT) {
+    throw new UsageError(`KILN_S3_PART_SIZE must be a whole number of bytes from ${5 * MIB} (5 MiB) to ${COPY_LIMIT} (5 GiB), got "${v}"`, { key: 'KILN_S3_PART_SIZE' });
+  }
+  return n;
+}
 
 function unquote(etag: string | undefined): string {
   return (etag ?? '').replace(/^"|"$/g, '');
@@ -92,7 +106,7 @@ export class S3Storage implements Storage {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
-    this.partSize = Math.max(5 * 1024 * 1024, write.partSize ?? DEFAULT_PART);
+    this.partSize = Math.max(5 * MIB, write.partSize ?? envPartSize() ?? DEFAULT_PART);
     this.queueSize = write.queueSize ?? 2;
     this.multipartCopyAbove = Math.min(COPY_LIMIT, write.multipartCopyAbove ?? COPY_LIMIT);
     this.copyPartSize = Math.min(COPY_LIMIT, Math.max(5 * MIB, write.copyPartSize ?? 512 * MIB));
