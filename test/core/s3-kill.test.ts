@@ -14,7 +14,7 @@ import { committedParts, readStoredCommits, SUCCESS_KEY } from '../../core/stora
 import { openStorage } from '../../core/storage/open-storage.js';
 import type { Storage } from '../../core/storage/storage.js';
 import { seededRandom } from '../../core/seeded-random.js';
-import { freshS3Url, needS3, objectChecksums } from './s3-test-bucket.js';
+import { freshS3Url, needS3, objectChecksums, removeS3Bucket } from './s3-test-bucket.js';
 import { CHUNKS, chunkBlocks } from './s3-part-writer.js';
 
 const writer = path.join(path.dirname(fileURLToPath(import.meta.url)), 's3-part-writer.js');
@@ -86,5 +86,6 @@ test('SIGKILL at 10 random moments of an S3 dataset write (multipart included), 
     assert.deepEqual(await contents(out), want);
   } finally {
     await Promise.all([ref.close(), out.close()]);
+    await Promise.all([removeS3Bucket(refUrl), removeS3Bucket(url)]);
   }
 });

@@ -17,7 +17,7 @@ import type { Storage } from '../../core/storage/storage.js';
 import { seededRandom } from '../../core/seeded-random.js';
 import { startKiln } from '../cli/kiln-process.js';
 import { EOS, makeDocs, tempDir, writeTokenDataset } from '../shard/token-datasets.js';
-import { freshS3Url, needS3, objectChecksums } from './s3-test-bucket.js';
+import { freshS3Url, needS3, objectChecksums, removeS3Bucket } from './s3-test-bucket.js';
 
 const root = tempDir('s3-shard-kill');
 const env = { KILN_S3_STAGE: path.join(root, 'stage'), KILN_S3_PART_SIZE: String(5 << 20) };
@@ -119,5 +119,6 @@ test('SIGKILL at 10 random moments of a kiln shard multipart upload to s3://, th
     assert.deepEqual(leftovers, []);
   } finally {
     await Promise.all([ref.close(), out.close()]);
+    await Promise.all([removeS3Bucket(ref.url), removeS3Bucket(out.url)]);
   }
 });
