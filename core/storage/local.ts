@@ -131,8 +131,22 @@ export class LocalStorage implements Storage {
     if (wrong) {
       throw new CorruptPartError(`cannot copy ${this.file(from)}: ${wrong}`, { path: this.file(from) });
     }
-    // Through a fsync'd temp name and a rename, like write(): `to` appears whole or not at all.
-    return this.write(to, createReadStream(this.file(from)));
+    // A hard link under a temp name, renamed into place: `to` appears whole or not at all, and no
+    // byte is copied (the committed-parts protocol deletes `from` right after). A later write()
+    // of `from` makes a new inode, so `to` keeps its bytes. Filesystems without hard links
+    // (EPERM/ENOTSUP, e.g. FAT or some network mounts) get a byte copy through write() instead.
+    const dest = this.file(to);
+    await fs.mkdir(path.dirname(dest), { recursive: true });
+    const tmp = `${dest}${TMP_MARK}${randomBytes(6).toString('hex')}`;
+    try {
+      await fs.link(this.file(from), tmp);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw new IoError(`cannot copy ${this.file(from)} to ${dest}: ${(err as Error).message}`, { path: dest }, { cause: err });
+      return this.write(to, createReadStream(this.file(from)));
+    }
+    await fs.rename(tmp, dest);
+    return (await this.info(to))!;
   }
 
   async delete(key: string): Promise<void> {

@@ -1,4 +1,4 @@
-// SIGKILL at 10 random moments of `kiln shard --out s3://…` while it publishes shards larger than
+// SIGKILL at 10 random moments (landed kills) of `kiln shard --out s3://…` while it publishes shards larger than
 // the multipart part size (KILN_S3_PART_SIZE=5 MiB, shards of ~6 MiB), then the same command to
 // the end: the shards and index.json equal an uninterrupted run's, and after every kill each
 // object a glob reader can see outside _kiln/ (a shard, a lineage file) is named by the visible
@@ -85,19 +85,30 @@ test('SIGKILL at 10 random moments of a kiln shard multipart upload to s3://, th
     assert.ok(wantIndex.splits.train.shards.filter((s) => s.bytes > 5 << 20).length >= 2, 'at least two shards above the 5 MiB part size');
 
     const rand = seededRandom(1818);
-    let killedBeforeEnd = 0;
+    let killed = 0;
+    let finished = 0;
     let midPublish = 0;
-    for (let k = 0; k < 10; k++) {
+    // The publish window's length: first the reference rerun's, then that of the latest run that
+    // finished before its kill (the machine's load changes between runs, so a fixed span drifts).
+    let span = publishMs;
+    // As RELIABILITY.md's kill tests: the killing goes on until 10 kills have landed.
+    for (let attempt = 0; killed < 10; attempt++) {
+      assert.ok(attempt < 30, `only ${killed} of ${attempt} runs were killed before they finished`);
       // Before the local generation is done the run shards first (fullMs - publishMs), then
       // publishes; after it, a rerun only publishes. The moment is drawn from the publish window.
       const localDone = existsSync(path.join(stagingDir(out.url), 'index.json'));
       const before = localDone ? 0 : Math.max(0, fullMs - publishMs);
       const r = shard(input, out.url);
-      await new Promise((res) => setTimeout(res, before + 100 + rand() * publishMs * 0.9));
+      const t1 = Date.now();
+      await new Promise((res) => setTimeout(res, before + 50 + rand() * span * 0.9));
       r.kill();
       const res = await r.done;
-      if (res.signal === 'SIGKILL') killedBeforeEnd++;
-      else assert.equal(res.code, 0, res.stderr);
+      if (res.signal === 'SIGKILL') killed++;
+      else {
+        assert.equal(res.code, 0, res.stderr);
+        finished++;
+        if (localDone) span = Date.now() - t1;
+      }
       await onlyReferencedVisible(out);
       for await (const _ of out.list(PENDING_PREFIX)) {
         midPublish++;
@@ -106,8 +117,7 @@ test('SIGKILL at 10 random moments of a kiln shard multipart upload to s3://, th
       // The killed run's lease would expire in 60 s; the test removes it as that expiry would.
       await out.delete(LEASE_KEY);
     }
-    t.diagnostic(`${killedBeforeEnd} of 10 runs killed before their end, ${midPublish} while shards were pending`);
-    assert.ok(killedBeforeEnd >= 5, `only ${killedBeforeEnd} of 10 runs were killed before they finished`);
+    t.diagnostic(`10 runs killed before their end (${finished} finished first), ${midPublish} kills while shards were pending`);
     assert.ok(midPublish >= 1, 'no kill came while a shard upload was under way');
     const last = await shard(input, out.url).done;
     assert.equal(last.code, 0, last.stderr);

@@ -63,6 +63,18 @@ export async function objectChecksums(s: Storage, keep: (key: string) => boolean
  * 2 GiB of RAM (memstore), and a full OSD blocks every writer on it until space is freed.
  */
 export async function removeS3Bucket(url: string): Promise<void> {
+  // test/loader/loader-s3.test.ts stops the gateway for 5 s, maybe while this runs beside it.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await removeBucketOnce(url);
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((res) => setTimeout(res, 3000));
+    }
+  }
+}
+
+async function removeBucketOnce(url: string): Promise<void> {
   const { bucket } = parseS3Url(url);
   const s = new S3Storage({ bucket, prefix: '' });
   try {
