@@ -18,8 +18,9 @@
 // missing or not its recorded size, and deletes every pending object and every part no record
 // names. Readers (committedParts) trust only records whose final object exists with the
 // recorded size; a record still in flight (final missing, pending present) is not read.
-// Cost: one server-side copy and one DELETE per part (bench/RESULTS.md, storage section); on a
-// local disk the copy is a real copy, but local stages use core/commit-record.ts's renames.
+// Cost: one HEAD, one server-side copy and one DELETE per part (bench/RESULTS.md, "the cost of
+// the pending-key copy"); on a local disk the copy is a hard link renamed into place (local.ts),
+// and local stages use core/commit-record.ts's renames anyway.
 // The copy changes the ETag a multipart upload had (S3 gives a copy its own ETag), so readers
 // check the final object's size, not its ETag; a same-size replacement by a foreign writer is
 // caught by the checksum (`kiln verify`), not by this listing.
