@@ -3,7 +3,9 @@
 // - loader: one epoch of the same Arrow shards (batch 32 x 1024 tokens), local path vs s3://
 //   (ranged GETs through the SDK), tokens handed out per second;
 // - writer: the same bytes written as committed parts (writeCommittedPart: stream, checksum,
-//   commit record), local directory (tmp + fsync + rename) vs S3 (multipart, 8 MiB parts), MB/s.
+//   pending upload, commit record, copy to the final name), local directory (tmp + fsync +
+//   rename) vs S3 (multipart, 8 MiB parts, then a server-side copy), MB/s; and, alone, the
+//   seconds of one more copy of the written part (the copy step's share of the write).
 // Runs alternate (local first on even repeats); medians; the load average is printed with each.
 // Run (after eval "$(bash .ci/s3.sh start)"):
 //   node dist/bench/storage/s3-vs-local.js [--tokens 8000000] [--write-mb 128] [--repeats 3]
@@ -11,7 +13,7 @@ import { existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { copyTree } from '../../core/storage/copy-tree.js';
 import { writeCommittedPart } from '../../core/storage/committed-parts.js';
 import { openStorage } from '../../core/storage/open-storage.js';
@@ -65,16 +67,20 @@ function* blocks(mb: number): Generator<Buffer> {
   for (let i = 0; i < mb; i++) yield block;
 }
 
-async function write(location: string): Promise<number> {
+async function write(location: string): Promise<{ mbs: number; copyS: number }> {
   const st = openStorage(location);
   const t0 = performance.now();
-  await writeCommittedPart(st, 0, 0, Readable.from(blocks(WRITE_MB)), { rows: 0, cursor: null });
+  const c = await writeCommittedPart(st, 0, 0, Readable.from(blocks(WRITE_MB)), { rows: 0, cursor: null });
   const s = (performance.now() - t0) / 1000;
+  // The protocol's copy step on its own: the same copy again, to a probe key.
+  const t1 = performance.now();
+  await st.copy(c.file, 'copy-probe.bin', { size: c.bytes });
+  const copyS = (performance.now() - t1) / 1000;
   await st.close();
-  return WRITE_MB / s;
+  return { mbs: WRITE_MB / s, copyS };
 }
 
-const res = { loadLocal: [] as number[], loadS3: [] as number[], writeLocal: [] as number[], writeS3: [] as number[] };
+const res = { loadLocal: [] as number[], loadS3: [] as number[], writeLocal: [] as number[], writeS3: [] as number[], copyLocal: [] as number[], copyS3: [] as number[] };
 for (let r = 0; r < REPEATS; r++) {
   const order: Array<'local' | 's3'> = r % 2 === 0 ? ['local', 's3'] : ['s3', 'local'];
   for (const side of order) {
@@ -84,10 +90,11 @@ for (let r = 0; r < REPEATS; r++) {
   }
   for (const side of order) {
     const local = path.join(root, `write-${r}`);
-    const mbs = await write(side === 'local' ? local : `s3://${bucket}/write-${r}`);
+    const { mbs, copyS } = await write(side === 'local' ? local : `s3://${bucket}/write-${r}`);
     rmSync(local, { recursive: true, force: true });
     (side === 'local' ? res.writeLocal : res.writeS3).push(mbs);
-    console.log(`writer ${side}: ${mbs.toFixed(1)} MB/s (load ${load()})`);
+    (side === 'local' ? res.copyLocal : res.copyS3).push(copyS);
+    console.log(`writer ${side}: ${mbs.toFixed(1)} MB/s, copy step ${copyS.toFixed(2)} s (load ${load()})`);
   }
 }
 const l = median(res.loadLocal);
@@ -96,5 +103,12 @@ const wl = median(res.writeLocal);
 const ws = median(res.writeS3);
 console.log(`\nloader: local ${(l / 1e6).toFixed(2)} M tokens/s, S3 ${(s / 1e6).toFixed(2)} M tokens/s, S3/local ${(s / l).toFixed(2)}x`);
 console.log(`writer: local ${wl.toFixed(1)} MB/s, S3 ${ws.toFixed(1)} MB/s, S3/local ${(ws / wl).toFixed(3)}x`);
+const cs = median(res.copyS3);
+console.log(`copy step of a ${WRITE_MB} MiB part: local ${median(res.copyLocal).toFixed(2)} s, S3 ${cs.toFixed(2)} s (${((cs / (WRITE_MB / ws)) * 100).toFixed(0)}% of the S3 write)`);
 console.log(`tokens ${TOKENS}, write ${WRITE_MB} MiB, repeats ${REPEATS}, load ${load()}, ${new Date().toISOString()}`);
+// The test server keeps objects in 2 GiB of RAM: a bench that left ~400 MB per run filled it.
+const all = openStorage(`s3://${bucket}`);
+for await (const o of all.list()) await all.delete(o.key);
+await all.close();
+await s3.client.send(new DeleteBucketCommand({ Bucket: bucket }));
 await s3.close();

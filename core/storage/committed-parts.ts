@@ -1,14 +1,29 @@
-// The commit protocol on any Storage, for S3 where there is no rename and no fsync:
-// 1. a part goes to its deterministic name (part-TTTTT-CCCC.parquet), so a rerun of the same
-//    task/chunk overwrites an uncommitted leftover instead of adding a second copy;
-// 2. only after the upload completed (PUT or CompleteMultipartUpload returned, so the object is
-//    whole) is the commit record _kiln/commits/TTTTT-CCCC.json written, holding the part's
-//    size, ETag and checksum;
-// 3. readers take the parts named by commit records and check size + ETag before trusting one,
-//    so a part overwritten by a later uncommitted rerun is caught, not read;
-// 4. _kiln/SUCCESS.json is written last, after every commit record.
-// A SIGKILL between 1 and 2 leaves an uncommitted part that no reader reads; between steps of a
-// multipart upload it leaves an incomplete upload that nobody can see at all.
+// The commit protocol on any Storage, for S3 where there is no rename and no fsync. The rule it
+// keeps: no object a glob reader can see (`*.parquet`, `*.bin`, `aws s3 ls`, DuckDB
+// `read_parquet('s3://…/*.parquet')`) is uncommitted or unreferenced, at any moment a SIGKILL
+// can stop the writer.
+// 1. a part is uploaded under its pending key `_kiln/pending/<final name>.pending` (one PUT, or
+//    a multipart upload above the part size that nobody sees until it completes). No glob of
+//    `*.parquet`/`*.bin`, at any depth, matches that name;
+// 2. only after the upload completed is the commit record _kiln/commits/TTTTT-CCCC.json written,
+//    holding the part's final name, size, the pending upload's ETag and its xxh64 checksum;
+// 3. the pending object is copied server-side to its deterministic final name
+//    (part-TTTTT-CCCC.parquet): CopyObject up to 5 GiB, a multipart copy by UploadPartCopy above
+//    it (s3.ts), both conditional on the recorded ETag, so the final object is exactly the
+//    recorded bytes; then the pending object is deleted;
+// 4. _kiln/SUCCESS.json is written last, after every part is in place.
+// A SIGKILL before 2 leaves a pending object (or an incomplete multipart upload) under _kiln/;
+// between 2 and 3 a record whose final object is missing; after 3 a pending object too many.
+// A resumed run calls resumeCommittedParts: it copies again every record whose final object is
+// missing or not its recorded size, and deletes every pending object and every part no record
+// names. Readers (committedParts) trust only records whose final object exists with the
+// recorded size; a record still in flight (final missing, pending present) is not read.
+// Cost: one HEAD, one server-side copy and one DELETE per part (bench/RESULTS.md, "the cost of
+// the pending-key copy"); on a local disk the copy is a hard link renamed into place (local.ts),
+// and local stages use core/commit-record.ts's renames anyway.
+// The copy changes the ETag a multipart upload had (S3 gives a copy its own ETag), so readers
+// check the final object's size, not its ETag; a same-size replacement by a foreign writer is
+// caught by the checksum (`kiln verify`), not by this listing.
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -43,6 +58,14 @@ export function commitKey(task: number, chunk: number): string {
   return `_kiln/commits/${pad(task, 5)}-${pad(chunk, 4)}.json`;
 }
 
+/** The pending key of a part or shard: under _kiln/, and no `*.parquet`/`*.bin` glob matches it. */
+export function pendingKey(file: string): string {
+  return `${PENDING_PREFIX}${file}.pending`;
+}
+
+/** Where pending objects live. */
+export const PENDING_PREFIX = '_kiln/pending/';
+
 /** Key of SUCCESS.json. */
 export const SUCCESS_KEY = '_kiln/SUCCESS.json';
 
@@ -52,8 +75,9 @@ function toReadable(body: WriteBody): Readable {
 }
 
 /**
- * Uploads one part under its deterministic name, then writes its commit record. The checksum is
- * computed while the bytes stream through (memory: the storage's upload buffers only).
+ * Uploads one part under its pending key, writes its commit record, then copies it to its final
+ * name and deletes the pending object. The checksum is computed while the bytes stream through
+ * (memory: the storage's upload buffers only).
  */
 export async function writeCommittedPart(storage: Storage, task: number, chunk: number, body: WriteBody, meta: { rows: number; cursor: unknown }): Promise<StoredCommit> {
   const file = partName(task, chunk);
@@ -64,12 +88,46 @@ export async function writeCommittedPart(storage: Storage, task: number, chunk: 
       cb(null, c);
     },
   });
-  const upload = storage.write(file, tap);
+  const upload = storage.write(pendingKey(file), tap);
   await Promise.all([pipeline(toReadable(body), tap), upload]);
   const info = await upload;
   const commit: StoredCommit = { task, chunk, file, bytes: info.size, etag: info.etag, checksum: `xxh64:${h.digest().toString(16).padStart(16, '0')}`, rows: meta.rows, cursor: meta.cursor };
   await storage.write(commitKey(task, chunk), JSON.stringify(commit));
+  await placeCommitted(storage, commit);
   return commit;
+}
+
+/** Step 3: the recorded pending object to its final name (exactly the recorded bytes), then deleted. */
+async function placeCommitted(storage: Storage, c: StoredCommit): Promise<void> {
+  await storage.copy(pendingKey(c.file), c.file, { ifMatch: c.etag, size: c.bytes });
+  await storage.delete(pendingKey(c.file));
+}
+
+async function sizes(storage: Storage, prefix: string): Promise<Map<string, number>> {
+  const m = new Map<string, number>();
+  for await (const o of storage.list(prefix)) m.set(o.key, o.size);
+  return m;
+}
+
+/**
+ * What a resumed run does first: every record whose final object is missing (killed between its
+ * record and its copy) is copied again from its pending object; then every pending object and
+ * every part that no record names is deleted. Returns the commit records, all now in place.
+ */
+export async function resumeCommittedParts(storage: Storage): Promise<StoredCommit[]> {
+  const commits = await readStoredCommits(storage);
+  const finals = await sizes(storage, 'part-');
+  const pending = await sizes(storage, PENDING_PREFIX);
+  for (const c of commits) {
+    if (finals.get(c.file) === c.bytes) continue;
+    if (pending.get(pendingKey(c.file)) !== c.bytes) {
+      const where = `${storage.url}/${c.file}`;
+      throw new CorruptPartError(`committed part ${where} is ${finals.has(c.file) ? `${finals.get(c.file)} bytes, not ${c.bytes}` : 'missing'}, and its pending copy ${pendingKey(c.file)} is gone`, { path: where });
+    }
+    await placeCommitted(storage, c);
+  }
+  await removeUncommittedParts(storage);
+  return commits;
 }
 
 /** Every commit record, ordered by task then chunk. */
@@ -89,38 +147,50 @@ export async function readStoredCommits(storage: Storage): Promise<StoredCommit[
 }
 
 /**
- * The committed parts a reader may read: each one's size and ETag are checked against its
- * commit record (one LIST), so a part that a later, uncommitted rerun replaced is an error.
+ * The committed parts a reader may read: records whose final object exists with the recorded
+ * size (two LISTs). A record still in flight (its pending object there, its final one not yet)
+ * is left out; a final object of another size, or a record with neither object, is an error.
  */
 export async function committedParts(storage: Storage): Promise<StoredCommit[]> {
   const commits = await readStoredCommits(storage);
-  const objects = new Map<string, { size: number; etag: string }>();
-  for await (const o of storage.list('part-')) objects.set(o.key, o);
+  const finals = await sizes(storage, 'part-');
+  const pending = await sizes(storage, PENDING_PREFIX);
+  const readable: StoredCommit[] = [];
   for (const c of commits) {
-    const o = objects.get(c.file);
+    const size = finals.get(c.file);
     const where = `${storage.url}/${c.file}`;
-    if (!o) throw new CorruptPartError(`committed part is missing: ${where}`, { path: where });
-    if (o.size !== c.bytes || o.etag !== c.etag) {
-      throw new CorruptPartError(`part ${where} is not the committed one (size ${o.size}/${c.bytes}, ETag ${o.etag}/${c.etag})`, { path: where });
-    }
+    if (size === c.bytes) readable.push(c);
+    else if (size !== undefined) throw new CorruptPartError(`part ${where} is not the committed one (size ${size}, recorded ${c.bytes})`, { path: where });
+    else if (!pending.has(pendingKey(c.file))) throw new CorruptPartError(`committed part is missing: ${where}`, { path: where });
   }
-  return commits;
+  return readable;
 }
 
-/** Parts on storage that no commit record names (leftovers of a killed run); deletes them. */
+/**
+ * Deletes a killed run's leftovers: parts no commit record names, and pending objects except
+ * those of a record whose final object is not yet in place (resumeCommittedParts copies those).
+ */
 export async function removeUncommittedParts(storage: Storage): Promise<string[]> {
-  const named = new Set((await readStoredCommits(storage)).map((c) => c.file));
+  const commits = await readStoredCommits(storage);
+  const named = new Set(commits.map((c) => c.file));
+  const finals = await sizes(storage, 'part-');
+  const inFlight = new Set(commits.filter((c) => finals.get(c.file) !== c.bytes).map((c) => pendingKey(c.file)));
   const removed: string[] = [];
-  for await (const o of storage.list('part-')) {
-    if (parsePartName(o.key) && !named.has(o.key)) {
-      await storage.delete(o.key);
-      removed.push(o.key);
+  for (const key of finals.keys()) {
+    if (parsePartName(key) && !named.has(key)) {
+      await storage.delete(key);
+      removed.push(key);
     }
+  }
+  for (const key of (await sizes(storage, PENDING_PREFIX)).keys()) {
+    if (inFlight.has(key)) continue;
+    await storage.delete(key);
+    removed.push(key);
   }
   return removed;
 }
 
-/** Writes SUCCESS.json; call only after every commit record is written. */
+/** Writes SUCCESS.json; call only after every part is in place (resumeCommittedParts). */
 export async function writeSuccess(storage: Storage, summary: Record<string, unknown>): Promise<void> {
   await storage.write(SUCCESS_KEY, `${JSON.stringify(summary, null, 2)}\n`);
 }

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { CorruptPartError, IoError } from '../errors.js';
-import type { ObjectInfo, Storage, WriteBody } from './storage.js';
+import type { CopyOptions, ObjectInfo, Storage, WriteBody } from './storage.js';
 import { readFullyAt } from '../read-at.js';
 
 const TMP_MARK = '.tmp-';
@@ -119,6 +119,30 @@ export class LocalStorage implements Storage {
     } finally {
       await fs.rm(tmp, { force: true });
     }
+  }
+
+  async copy(from: string, to: string, options: CopyOptions = {}): Promise<ObjectInfo> {
+    const src = await this.info(from);
+    const wrong = !src ? 'it does not exist' : options.ifMatch !== undefined && src.etag !== options.ifMatch ? `ETag ${src.etag}, not ${options.ifMatch}` : options.size !== undefined && src.size !== options.size ? `${src.size} bytes, not ${options.size}` : undefined;
+    if (wrong) {
+      throw new CorruptPartError(`cannot copy ${this.file(from)}: ${wrong}`, { path: this.file(from) });
+    }
+    // A hard link under a temp name, renamed into place: `to` appears whole or not at all, and no
+    // byte is copied (the committed-parts protocol deletes `from` right after). A later write()
+    // of `from` makes a new inode, so `to` keeps its bytes. Filesystems without hard links
+    // (EPERM/ENOTSUP, e.g. FAT or some network mounts) get a byte copy through write() instead.
+    const dest = this.file(to);
+    await fs.mkdir(path.dirname(dest), { recursive: true });
+    const tmp = `${dest}${TMP_MARK}${randomBytes(6).toString('hex')}`;
+    try {
+      await fs.link(this.file(from), tmp);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw new IoError(`cannot copy ${this.file(from)} to ${dest}: ${(err as Error).message}`, { path: dest }, { cause: err });
+      return this.write(to, createReadStream(this.file(from)));
+    }
+    await fs.rename(tmp, dest);
+    return (await this.info(to))!;
   }
 
   async delete(key: string): Promise<void> {

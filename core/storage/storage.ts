@@ -15,6 +15,14 @@ export interface ObjectInfo {
 /** What a streaming write may read from. */
 export type WriteBody = Uint8Array | string | Readable | AsyncIterable<Uint8Array>;
 
+/** Conditions of Storage.copy. */
+export interface CopyOptions {
+  /** Copy only if the source still has this ETag (the one a commit record holds). */
+  ifMatch?: string;
+  /** The size the source must have (a commit record's); without ifMatch it also saves a HEAD on S3. */
+  size?: number;
+}
+
 /** Local directory or S3 prefix behind one interface. */
 export interface Storage {
   /** The root as the user wrote it (a path or s3://bucket/prefix), for messages. */
@@ -36,6 +44,11 @@ export interface Storage {
   write(key: string, body: WriteBody): Promise<ObjectInfo>;
   /** Creates `key` only if it does not exist; false when it already did (If-None-Match: * on S3). */
   createIfAbsent(key: string, body: Uint8Array | string): Promise<boolean>;
+  /**
+   * Copies `from` to `to` whole (server-side on S3), replacing `to`; `to` is visible only once
+   * complete. With `ifMatch`, refuses (KILN_CORRUPT_PART) unless `from` still has that ETag.
+   */
+  copy(from: string, to: string, options?: CopyOptions): Promise<ObjectInfo>;
   /** Deletes `key`; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
   /** Releases connections. */

@@ -1,7 +1,9 @@
 // SIGKILL at 10 random moments while a dataset is written to S3 (Ceph RGW from .ci/s3.sh),
 // half of its parts by multipart upload, then the same command to the end: the output equals an
 // uninterrupted run's, and after every kill the committed parts are whole and exactly the
-// expected bytes (a reader never sees a half-written or uncommitted part).
+// expected bytes (a reader never sees a half-written or uncommitted part), and every object a
+// `*.parquet` (or other data) glob matches, at any depth, is named by a commit record and holds
+// exactly the recorded bytes.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -12,7 +14,7 @@ import { committedParts, readStoredCommits, SUCCESS_KEY } from '../../core/stora
 import { openStorage } from '../../core/storage/open-storage.js';
 import type { Storage } from '../../core/storage/storage.js';
 import { seededRandom } from '../../core/seeded-random.js';
-import { freshS3Url, needS3, objectChecksums } from './s3-test-bucket.js';
+import { freshS3Url, needS3, objectChecksums, removeS3Bucket } from './s3-test-bucket.js';
 import { CHUNKS, chunkBlocks } from './s3-part-writer.js';
 
 const writer = path.join(path.dirname(fileURLToPath(import.meta.url)), 's3-part-writer.js');
@@ -24,6 +26,18 @@ function run(location: string): { done: Promise<number | null>; kill: () => void
   const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   done.then((code) => code !== null && code !== 0 && console.error(err));
   return { done, kill: () => child.kill('SIGKILL') };
+}
+
+/** What a glob reader sees: every `*.parquet`/`*.bin`/`*.arrow` key is a committed part with its recorded bytes. */
+async function globSeesOnlyCommitted(out: Storage): Promise<void> {
+  const commits = new Map((await readStoredCommits(out)).map((c) => [c.file, c]));
+  for await (const o of out.list()) {
+    if (!/\.(parquet|bin|arrow)$/.test(o.key)) continue;
+    const c = commits.get(o.key);
+    assert.ok(c, `${o.key} is visible to a glob reader but no commit record names it`);
+    assert.equal(o.size, c.bytes, `${o.key}: ${o.size} bytes, its record says ${c.bytes}`);
+    assert.equal(checksum((await out.readAll(o.key))!), c.checksum, `${o.key} is not its recorded bytes`);
+  }
 }
 
 /** Key -> content checksum of every object a reader could list. */
@@ -65,11 +79,13 @@ test('SIGKILL at 10 random moments of an S3 dataset write (multipart included), 
         assert.equal(checksum((await out.readAll(c.file))!), expected[c.chunk], `committed ${c.file} is not its expected bytes`);
         assert.equal(c.checksum, expected[c.chunk]);
       }
+      await globSeesOnlyCommitted(out);
     }
     assert.ok(killedBeforeEnd >= 5, `only ${killedBeforeEnd} of 10 runs were killed before they finished`);
     assert.equal(await run(url).done, 0);
     assert.deepEqual(await contents(out), want);
   } finally {
     await Promise.all([ref.close(), out.close()]);
+    await Promise.all([removeS3Bucket(refUrl), removeS3Bucket(url)]);
   }
 });

@@ -1,11 +1,11 @@
 // Child process for s3-kill.test.ts: writes a dataset of 8 parts (every other one 11 MiB, so a
 // multipart upload with 5 MiB parts) through the commit protocol, resuming from the commit
-// records a killed run left: committed chunks are skipped, an uncommitted leftover is
-// overwritten under its deterministic name, and SUCCESS.json comes last.
+// records a killed run left: a record whose final part is missing is copied again, committed
+// chunks are skipped, pending leftovers are deleted, and SUCCESS.json comes last.
 // Usage: node s3-part-writer.js <location>
 import { Readable } from 'node:stream';
 import { seededRandom } from '../../core/seeded-random.js';
-import { readStoredCommits, removeUncommittedParts, writeCommittedPart, writeSuccess } from '../../core/storage/committed-parts.js';
+import { readStoredCommits, resumeCommittedParts, writeCommittedPart, writeSuccess } from '../../core/storage/committed-parts.js';
 import { openStorage } from '../../core/storage/open-storage.js';
 
 export const CHUNKS = 8;
@@ -26,12 +26,11 @@ export function* chunkBlocks(i: number): Generator<Buffer> {
 async function main(location: string): Promise<void> {
   const storage = openStorage(location, { write: { partSize: 5 * 1024 * 1024 } });
   try {
-    const done = new Set((await readStoredCommits(storage)).map((c) => c.chunk));
+    const done = new Set((await resumeCommittedParts(storage)).map((c) => c.chunk));
     for (let i = 0; i < CHUNKS; i++) {
       if (done.has(i)) continue;
       await writeCommittedPart(storage, 0, i, Readable.from(chunkBlocks(i)), { rows: i + 1, cursor: { chunk: i + 1 } });
     }
-    await removeUncommittedParts(storage);
     const commits = await readStoredCommits(storage);
     await writeSuccess(storage, { parts: commits.length, bytes: commits.reduce((a, c) => a + c.bytes, 0), checksums: commits.map((c) => c.checksum) });
   } finally {

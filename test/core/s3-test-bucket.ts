@@ -3,7 +3,7 @@
 // (CI), where they fail.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { CreateBucketCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CreateBucketCommand, DeleteBucketCommand, ListBucketsCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { checksum } from '../../core/checksum.js';
 import { S3Storage } from '../../core/storage/s3.js';
 import type { Storage } from '../../core/storage/storage.js';
@@ -56,4 +56,37 @@ export async function objectChecksums(s: Storage, keep: (key: string) => boolean
   const m = new Map<string, string>();
   for await (const o of s.list()) if (keep(o.key)) m.set(o.key, checksum((await s.readAll(o.key))!));
   return m;
+}
+
+/**
+ * Deletes every object of the bucket of `url`, then the bucket: the test server keeps objects in
+ * 2 GiB of RAM (memstore), and a full OSD blocks every writer on it until space is freed.
+ */
+export async function removeS3Bucket(url: string): Promise<void> {
+  // test/loader/loader-s3.test.ts stops the gateway for 5 s, maybe while this runs beside it.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await removeBucketOnce(url);
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((res) => setTimeout(res, 3000));
+    }
+  }
+}
+
+async function removeBucketOnce(url: string): Promise<void> {
+  const { bucket } = parseS3Url(url);
+  const s = new S3Storage({ bucket, prefix: '' });
+  try {
+    for await (const o of s.list()) await s.delete(o.key);
+    // A killed writer's incomplete multipart uploads hold their parts' bytes too.
+    for (;;) {
+      const u = await s.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+      if (!u.Uploads?.length) break;
+      for (const x of u.Uploads) await s.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: x.Key, UploadId: x.UploadId }));
+    }
+    await s.client.send(new DeleteBucketCommand({ Bucket: bucket }));
+  } finally {
+    await s.close();
+  }
 }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
-import { committedParts, removeUncommittedParts, writeCommittedPart } from '../../core/storage/committed-parts.js';
+import { PENDING_PREFIX, commitKey, committedParts, pendingKey, removeUncommittedParts, resumeCommittedParts, writeCommittedPart } from '../../core/storage/committed-parts.js';
 import { copyTree } from '../../core/storage/copy-tree.js';
 import { openStorage } from '../../core/storage/open-storage.js';
 import { takeOutputLease } from '../../core/storage/output-lease.js';
@@ -59,21 +59,48 @@ async function behaves(s: Storage): Promise<void> {
   await s.delete('a/one.txt');
   await s.delete('a/one.txt');
   assert.equal(await s.stat('a/one.txt'), undefined);
+
+  const copied = await s.copy('b/big.bin', 'c/big.bin', { ifMatch: info.etag });
+  assert.equal(copied.size, big.bytes.length);
+  assert.ok(Buffer.from((await s.readAll('c/big.bin'))!).equals(big.bytes));
+  await assert.rejects(s.copy('missing', 'c/none'), (err: { code?: string }) => err.code === 'KILN_CORRUPT_PART');
 }
 
 async function commitProtocol(s: Storage): Promise<void> {
-  const c0 = await writeCommittedPart(s, 0, 0, bigBody(1).stream(), { rows: 10, cursor: { row: 10 } });
+  const body0 = bigBody(1);
+  const c0 = await writeCommittedPart(s, 0, 0, body0.stream(), { rows: 10, cursor: { row: 10 } });
   await writeCommittedPart(s, 1, 0, 'small part', { rows: 1, cursor: { row: 1 } });
-  // A killed rerun's leftover: a part with no commit record.
+  // Nothing left under a pending name once a part is written.
+  const pendingLeft: string[] = [];
+  for await (const o of s.list(PENDING_PREFIX)) pendingLeft.push(o.key);
+  assert.deepEqual(pendingLeft, []);
+  // A killed rerun's leftovers: a part with no commit record, and a pending upload with none.
   await s.write('part-00002-0000.parquet', 'uncommitted');
+  await s.write(pendingKey('part-00003-0000.parquet'), 'half');
   const parts = await committedParts(s);
   assert.deepEqual(parts.map((p) => p.file), ['part-00000-0000.parquet', 'part-00001-0000.parquet']);
   assert.equal(parts[0].bytes, 13 << 20);
   assert.equal(parts[0].etag, c0.etag);
-  assert.deepEqual(await removeUncommittedParts(s), ['part-00002-0000.parquet']);
-  // A committed part replaced by other bytes is refused, not read.
-  await s.write('part-00001-0000.parquet', 'replaced!!');
+  assert.ok(Buffer.from((await s.readAll('part-00000-0000.parquet'))!).equals(body0.bytes));
+  assert.deepEqual(await removeUncommittedParts(s), ['part-00002-0000.parquet', pendingKey('part-00003-0000.parquet')]);
+  // Killed between a record and its copy: the reader leaves the record out; a resume copies it.
+  await s.write(pendingKey('part-00004-0000.parquet'), 'in flight');
+  const pend = (await s.stat(pendingKey('part-00004-0000.parquet')))!;
+  await s.write(commitKey(4, 0), JSON.stringify({ task: 4, chunk: 0, file: 'part-00004-0000.parquet', bytes: pend.size, etag: pend.etag, checksum: 'x', rows: 1, cursor: null }));
+  assert.deepEqual((await committedParts(s)).map((p) => p.file), ['part-00000-0000.parquet', 'part-00001-0000.parquet']);
+  assert.deepEqual(await removeUncommittedParts(s), [], 'the pending object of an in-flight record is kept');
+  assert.equal((await resumeCommittedParts(s)).length, 3);
+  assert.equal(Buffer.from((await s.readAll('part-00004-0000.parquet'))!).toString(), 'in flight');
+  assert.equal(await s.stat(pendingKey('part-00004-0000.parquet')), undefined);
+  assert.deepEqual((await committedParts(s)).map((p) => p.file), ['part-00000-0000.parquet', 'part-00001-0000.parquet', 'part-00004-0000.parquet']);
+  // A committed part replaced by other bytes is refused, not read; a copy whose source changed too.
+  await s.write('part-00001-0000.parquet', 'replaced!!!');
   await assert.rejects(committedParts(s), (err: { code?: string }) => err.code === 'KILN_CORRUPT_PART');
+  await s.write('src', 'one');
+  const src = (await s.stat('src'))!;
+  await s.write('src', 'two, longer');
+  await assert.rejects(s.copy('src', 'dst', { ifMatch: src.etag }), (err: { code?: string }) => err.code === 'KILN_CORRUPT_PART');
+  assert.equal(await s.stat('dst'), undefined);
 }
 
 async function lease(s: Storage): Promise<void> {
@@ -109,6 +136,21 @@ test('S3 storage: list, ranged read, multipart write, conditional create, delete
     await behaves(s);
   } finally {
     await s.close();
+  }
+  // Above multipartCopyAbove (5 GiB in use; 5 MiB here) the copy is UploadPartCopy by ranges.
+  const url = await freshS3Url();
+  const m = openStorage(url, { write: { partSize: 5 << 20, multipartCopyAbove: 5 << 20, copyPartSize: 5 << 20 } });
+  try {
+    const big = bigBody(9);
+    const src = await m.write('big.bin', big.stream());
+    const copied = await m.copy('big.bin', 'copy.bin', { ifMatch: src.etag, size: src.size });
+    assert.ok(/-3$/.test(copied.etag), `a 3-part copy's ETag (${copied.etag})`);
+    assert.ok(Buffer.from((await m.readAll('copy.bin'))!).equals(big.bytes));
+    await m.write('big.bin', 'changed');
+    await assert.rejects(m.copy('big.bin', 'copy2.bin', { ifMatch: src.etag, size: src.size }), (err: { code?: string }) => err.code === 'KILN_CORRUPT_PART');
+    assert.equal(await m.stat('copy2.bin'), undefined);
+  } finally {
+    await m.close();
   }
 });
 
