@@ -8,6 +8,9 @@ import { z } from 'zod';
 import { readJsonIfExists, writeFileAtomic } from '../core/atomic-file.js';
 import { canonicalJson } from '../core/config-hash.js';
 import { readSuccess } from '../core/dataset-manifest.js';
+import { isS3Url } from '../core/storage/s3-location.js';
+import { openStorage } from '../core/storage/open-storage.js';
+import { recordsView } from '../core/storage/staged-stage.js';
 import { runStage } from '../core/run-stage.js';
 import type { StageDefinition } from '../core/stage.js';
 import { defineCompositeStage, type CompositeStage, type CompositeSummary } from './composite-stage.js';
@@ -40,7 +43,7 @@ async function dedupe(): Promise<CompositeStage> {
     run: async (o) => {
       const s = await m.runDedupe({ inputs: o.inputs, out: o.out, config: o.config as Parameters<typeof m.runDedupe>[0]['config'], workers: o.workers, tasks: o.tasks, overwrite: o.overwrite, signal: o.signal, log: o.log, quiet: o.quiet });
       // The kept documents' bytes are those of the output dataset (the dedupe summary counts documents only).
-      const bytes = s.stopped ? 0 : ((await readSuccess(o.out))?.bytes ?? 0);
+      const bytes = s.stopped ? 0 : ((await readSuccess(await recordsView(o.out)))?.bytes ?? 0);
       return summaryOf({ rows: s.kept, bytes, stats: { documents: s.documents, kept: s.kept, ...s.stats }, skipped: s.skipped, stopped: s.stopped, seconds: s.seconds, extra: s.index ? { index: s.index } : undefined });
     },
     // On Slurm each phase is a plan job, an array and a finalize job (dedupe/dedupe-phases.ts).
@@ -67,6 +70,39 @@ async function decontaminate(): Promise<CompositeStage> {
 /** Marker the train step writes in its run directory once the configured steps are done. */
 const TRAIN_DONE = 'pipeline-train.json';
 
+interface TrainDone {
+  config: unknown;
+  summary: Record<string, unknown>;
+}
+
+/** The run directory's done marker and whether anything is there (a local folder or an s3:// prefix). */
+async function trainRunState(out: string): Promise<{ done: TrainDone | undefined; started: boolean }> {
+  if (!isS3Url(out)) {
+    const done = await readJsonIfExists<TrainDone>(path.join(out, TRAIN_DONE));
+    return { done, started: await fs.stat(out).then(() => true, () => false) };
+  }
+  const s = openStorage(out);
+  try {
+    const bytes = await s.readAll(TRAIN_DONE);
+    const done = bytes ? (JSON.parse(Buffer.from(bytes).toString('utf8')) as TrainDone) : undefined;
+    const first = await s.list()[Symbol.asyncIterator]().next();
+    return { done, started: !first.done };
+  } finally {
+    await s.close();
+  }
+}
+
+/** Writes the done marker after train published its run (on S3 a PUT, visible whole or not at all). */
+async function writeTrainDone(out: string, body: string): Promise<void> {
+  if (!isS3Url(out)) return writeFileAtomic(path.join(out, TRAIN_DONE), body);
+  const s = openStorage(out);
+  try {
+    await s.write(TRAIN_DONE, body);
+  } finally {
+    await s.close();
+  }
+}
+
 /** Train: reads the previous stage's shards, writes checkpoints, metrics and report.html. */
 async function train(): Promise<CompositeStage> {
   const m = await import('../train/index.js');
@@ -75,23 +111,22 @@ async function train(): Promise<CompositeStage> {
     name: 'train',
     config: schema as z.ZodType,
     state: async (out, config): Promise<StageState> => {
-      const done = await readJsonIfExists<{ config: unknown; summary: Record<string, unknown> }>(path.join(out, TRAIN_DONE));
-      const started = await fs.stat(out).then(() => true, () => false);
+      const { done, started } = await trainRunState(out);
       const condition = done ? (canonicalJson(done.config) === canonicalJson(config) ? 'done' : 'changed') : started ? 'partial' : 'pending';
       return { condition, doneTasks: done ? 1 : 0, taskCount: 1, failedTasks: [], rows: 0, bytes: 0, extra: done?.summary };
     },
     run: async (o) => {
-      const marker = path.join(o.out, TRAIN_DONE);
-      const done = await readJsonIfExists<{ config: unknown; summary: Record<string, unknown> }>(marker);
+      const { done, started } = await trainRunState(o.out);
       if (done && canonicalJson(done.config) === canonicalJson(o.config) && !o.overwrite) {
         return { rows: 0, bytes: 0, stats: {}, skipped: true, stopped: false, seconds: 0, extra: done.summary };
       }
       const data = o.inputs[0];
-      const index = await readJsonIfExists<{ tokenizer?: { name: string; hash: string } | null }>(path.join(data, 'index.json')).catch(() => undefined);
-      const resume = !o.overwrite && (await fs.stat(o.out).then(() => true, () => false));
+      // Shards on s3://: the loader reads the tokenizer from their index.json itself.
+      const index = isS3Url(data) ? undefined : await readJsonIfExists<{ tokenizer?: { name: string; hash: string } | null }>(path.join(data, 'index.json')).catch(() => undefined);
+      const resume = !o.overwrite && started;
       const summary = (await m.train({ ...(o.config as object), data, out: o.out, resume, overwrite: !!o.overwrite && !resume }, { log: o.log, signal: o.signal, tokenizer: index?.tokenizer ?? null })) as unknown as Record<string, unknown>;
       const stopped = !!o.signal?.aborted;
-      if (!stopped) await writeFileAtomic(marker, JSON.stringify({ config: o.config, summary }, null, 1));
+      if (!stopped) await writeTrainDone(o.out, JSON.stringify({ config: o.config, summary }, null, 1));
       const stats: Record<string, number> = {};
       for (const k of ['steps', 'final_loss', 'val_loss', 'initial_val_loss', 'tokens_per_s', 'params']) if (typeof summary[k] === 'number') stats[k] = summary[k] as number;
       return { rows: 0, bytes: 0, stats, skipped: false, stopped, seconds: Number(summary.seconds ?? 0), extra: summary };

@@ -15,6 +15,7 @@ import { takeOutputLease } from './output-lease.js';
 import { isS3Url } from './s3-location.js';
 import { SUCCESS_KEY } from './committed-parts.js';
 import type { Storage } from './storage.js';
+import { UsageError } from '../errors.js';
 
 /** The local staging directory of an s3:// location ($KILN_S3_STAGE or the temp dir). */
 export function stagingDir(url: string): string {
@@ -22,19 +23,45 @@ export function stagingDir(url: string): string {
   return path.join(base, createHash('sha256').update(url).digest('hex').slice(0, 16));
 }
 
+/** How stageIn copies a location down. */
+export interface StageInOptions {
+  /** Download every object again (verify needs the bytes on the server, not an older copy). */
+  refresh?: boolean;
+  /** Also delete local files the server does not hold (the copy then equals the server's state). */
+  mirror?: boolean;
+  /** Only the keys this accepts (status reads a dataset's records, not its parts). */
+  keys?: (key: string) => boolean;
+  /** Where to stage; default stagingDir(url). */
+  dir?: string;
+}
+
+/** Local bookkeeping that never goes up: the lease, a local lock file, unfinished temp files. */
+function localOnly(key: string): boolean {
+  const parts = key.split('/');
+  return key === '_kiln/lock' || parts.at(-1) === '.lock' || parts.some((p) => p.startsWith('.tmp-')) || key.endsWith('.pending');
+}
+
 /**
  * Downloads every object of `url` into its staging directory; same-size objects already there
- * are kept unless `refresh` (verify needs the bytes on the server, not an older copy).
+ * are kept unless `refresh`.
  */
-export async function stageIn(url: string, options: { refresh?: boolean } = {}): Promise<string> {
-  const dir = stagingDir(url);
+export async function stageIn(url: string, options: StageInOptions = {}): Promise<string> {
+  const dir = options.dir ?? stagingDir(url);
   const from = openStorage(url);
   const to = new LocalStorage(dir);
+  const wanted = options.keys ?? (() => true);
   try {
+    const remote = new Set<string>();
     for await (const o of from.list()) {
-      if (o.key === '_kiln/lock') continue;
+      if (localOnly(o.key) || !wanted(o.key)) continue;
+      remote.add(o.key);
       if (!options.refresh && (await to.stat(o.key))?.size === o.size) continue;
       await to.write(o.key, await from.openRead(o.key));
+    }
+    if (options.mirror) {
+      const stale: string[] = [];
+      for await (const o of to.list()) if (!localOnly(o.key) && wanted(o.key) && !remote.has(o.key)) stale.push(o.key);
+      for (const k of stale) await to.delete(k);
     }
   } finally {
     await from.close();
@@ -42,19 +69,96 @@ export async function stageIn(url: string, options: { refresh?: boolean } = {}):
   return dir;
 }
 
+/**
+ * A local path for an s3:// file or folder (an eval set, a path list): one object is downloaded
+ * to a file named after it, a prefix holding objects is staged as a directory; a local path is
+ * returned as is.
+ */
+export async function stageInPath(location: string): Promise<string> {
+  if (!isS3Url(location)) return location;
+  const cut = location.replace(/\/+$/, '').lastIndexOf('/');
+  const parent = location.slice(0, cut);
+  const name = location.slice(cut + 1);
+  if (parent.length > 's3://'.length && name !== '') {
+    const from = openStorage(parent);
+    try {
+      if (await from.stat(name)) {
+        const dir = stagingDir(location);
+        await new LocalStorage(dir).write(name, await from.openRead(name));
+        return path.join(dir, name);
+      }
+    } finally {
+      await from.close();
+    }
+  }
+  const dir = await stageIn(location, { refresh: true, mirror: true });
+  if (!(await new LocalStorage(dir).list()[Symbol.asyncIterator]().next()).done) return dir;
+  throw new UsageError(`input does not exist: ${location}`, { path: location });
+}
+
+/**
+ * A local copy of an s3:// dataset's records only (_kiln/ and SUCCESS.json, not its parts), as
+ * the server holds them now, for reading its state (the pipeline planner); kept apart from the
+ * staging directory a run writes in. A local path is returned as is.
+ */
+export async function recordsView(location: string): Promise<string> {
+  if (!isS3Url(location)) return location;
+  return stageIn(location, { dir: `${stagingDir(location)}-records`, keys: (k) => k.startsWith('_kiln/') || k === SUCCESS_KEY, refresh: true, mirror: true });
+}
+
 /** A local directory to read `location` from: itself, or the staged copy of an s3:// URL. */
 export async function localView(location: string, options: { refresh?: boolean } = {}): Promise<string> {
   return isS3Url(location) ? stageIn(location, options) : location;
 }
 
-/** Uploads a finished local output to `url`: data, then _kiln/ records, SUCCESS.json last. */
-export async function publish(dir: string, to: Storage): Promise<void> {
+/** How publish uploads a directory. */
+export interface PublishOptions {
+  /** Keys that are the directory's commit point, uploaded after everything else (default SUCCESS.json). */
+  last?: (key: string) => boolean;
+  /**
+   * Then delete the objects under `to` that the directory no longer holds (a pruned checkpoint,
+   * a released index pin), so the prefix equals the directory; the caller holds the lease.
+   */
+  prune?: boolean;
+}
+
+/** Uploads a finished local output to `url`: data, then _kiln/ records, the commit point last. */
+export async function publish(dir: string, to: Storage, options: PublishOptions = {}): Promise<void> {
   const from = new LocalStorage(dir);
   const keys: string[] = [];
-  for await (const o of from.list()) if (o.key !== '_kiln/lock' && !o.key.endsWith('.pending')) keys.push(o.key);
-  const rank = (k: string): number => (k === SUCCESS_KEY ? 2 : k.startsWith('_kiln/') ? 1 : 0);
+  for await (const o of from.list()) if (!localOnly(o.key)) keys.push(o.key);
+  const last = options.last ?? ((k: string) => k === SUCCESS_KEY);
+  const rank = (k: string): number => (last(k) ? 2 : k.startsWith('_kiln/') ? 1 : 0);
   keys.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   for (const k of keys) await to.write(k, await from.openRead(k));
+  if (options.prune) {
+    const kept = new Set(keys);
+    const stale: string[] = [];
+    for await (const o of to.list()) if (!localOnly(o.key) && !kept.has(o.key)) stale.push(o.key);
+    for (const k of stale) await to.delete(k);
+  }
+}
+
+/**
+ * Runs `run` on a local copy of a location that is read and updated in place (the dedupe index,
+ * a training run's directory): an s3:// URL is leased (a second writer gets KILN_OUTPUT_LOCKED),
+ * copied down, updated by `run`, and published back with `prune`, the commit point last; a local
+ * path is passed through. `mirror` makes the copy equal the server's state first (the index:
+ * index.json is the truth); without it a killed run's local progress is kept and resumed.
+ */
+export async function withStagedDirectory<T>(location: string, options: { mirror?: boolean; last?: (key: string) => boolean }, run: (dir: string) => Promise<T>): Promise<T> {
+  if (!isS3Url(location)) return run(location);
+  const target = openStorage(location);
+  const lease = await takeOutputLease(target);
+  try {
+    const dir = await stageIn(location, { refresh: options.mirror, mirror: options.mirror });
+    const result = await run(dir);
+    await publish(dir, target, { last: options.last, prune: true });
+    return result;
+  } finally {
+    await lease.release();
+    await target.close();
+  }
 }
 
 /** Runs `run` with s3:// inputs and output replaced by staging directories, then publishes. */
