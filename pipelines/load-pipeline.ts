@@ -91,7 +91,7 @@ export async function parsePipeline(text: string, file: string, registrySource: 
       config: parsed.data,
       rawConfig,
       tasks: entry.tasks,
-      inputs: entry.inputs?.map((p) => path.resolve(base, p)),
+      inputs: entry.inputs?.map((p) => (isS3Url(p) ? p : path.resolve(base, p))),
       slurm: entry.slurm,
     });
   }
