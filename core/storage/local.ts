@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { CorruptPartError, IoError } from '../errors.js';
 import type { ObjectInfo, Storage, WriteBody } from './storage.js';
+import { readFullyAt } from '../read-at.js';
 
 const TMP_MARK = '.tmp-';
 
@@ -62,12 +63,7 @@ export class LocalStorage implements Storage {
     });
     try {
       const buf = Buffer.alloc(length);
-      let got = 0;
-      while (got < length) {
-        const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
+      const got = await readFullyAt(fh, buf, offset);
       if (got < length) throw new CorruptPartError(`${this.file(key)} is truncated: wanted bytes ${offset}-${offset + length}, got ${got}`, { path: this.file(key) });
       return buf;
     } finally {

@@ -18,6 +18,7 @@ export type RandomReader = Pick<FileHandle, 'read'>;
 import zlib from 'node:zlib';
 import { gzipHeaderLength } from './gzip-members.js';
 import { DEFAULT_MAX_BLOCK_BYTES } from './warc-reader.js';
+import { readFullyAt } from '../../core/read-at.js';
 
 // Bytes read per scan step: bounds the scan's buffer.
 const SCAN_CHUNK = 1024 * 1024;
@@ -35,13 +36,7 @@ const WARC = Buffer.from('WARC/');
 /** Reads up to `length` bytes at `position` (fewer at the end of the file). */
 async function readAt(fh: RandomReader, position: number, length: number): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(length);
-  let got = 0;
-  while (got < length) {
-    const { bytesRead } = await fh.read(buf, got, length - got, position + got);
-    if (bytesRead === 0) break;
-    got += bytesRead;
-  }
-  return buf.subarray(0, got);
+  return buf.subarray(0, await readFullyAt(fh, buf, position));
 }
 
 /** True when a gzip member that holds WARC text starts at `offset` of the file (see the module note). */

@@ -1,6 +1,7 @@
 import { closeSync, openSync, promises as fs, readSync } from 'node:fs';
 import { CorruptPartError, IoError } from '../../core/errors.js';
 import type { ByteSource } from './byte-source.js';
+import { readFullyAt } from '../../core/read-at.js';
 
 /**
  * Reads up to this size are done synchronously. The source only runs on the loader's own worker
@@ -81,11 +82,8 @@ export class LocalFileSource implements ByteSource {
       return out;
     }
     const fh = await this.open();
-    while (got < length) {
-      const { bytesRead } = await fh.read(out, got, length - got, offset + got);
-      if (bytesRead === 0) throw this.truncated(offset, length, got);
-      got += bytesRead;
-    }
+    got = await readFullyAt(fh, out, offset, length);
+    if (got < length) throw this.truncated(offset, length, got);
     return out;
   }
 

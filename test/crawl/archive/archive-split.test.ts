@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runStage } from '../../../core/run-stage.js';
 import { readDocuments } from '../../../core/input-files.js';
 import { archiveCrawlStage } from '../../../crawl/archive/index.js';
-import { kilnBin, requireSharedData } from '../../core/project-paths.js';
+import { kilnBin } from '../../core/project-paths.js';
+import { withWarcDir } from './with-warc-dir.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -28,10 +28,7 @@ function buildInputs(warcDir: string, dir: string, copies: number): string[] {
 }
 
 test('archive split: 1 task on 1 worker, 5 tasks on 2 workers and 9 on 4 give the same documents and excluded rows in the same order', async (t) => {
-  const warcDir = requireSharedData(t, 'warc');
-  if (!warcDir) return;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-split-'));
-  try {
+  await withWarcDir(t, 'kiln-split-', async (warcDir, dir) => {
     const inputs = buildInputs(warcDir, dir, 2);
     const config = { excluded: true, languages: [] };
     const runs = [
@@ -51,16 +48,11 @@ test('archive split: 1 task on 1 worker, 5 tasks on 2 workers and 9 on 4 give th
       assert.deepEqual(o.kept, outputs[0].kept);
       assert.deepEqual(o.excluded, outputs[0].excluded);
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('archive split: SIGKILL while 4 split tasks run on 2 workers, then a rerun, equals an uninterrupted one-task run', async (t) => {
-  const warcDir = requireSharedData(t, 'warc');
-  if (!warcDir) return;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-split-'));
-  try {
+  await withWarcDir(t, 'kiln-split-', async (warcDir, dir) => {
     const inputs = buildInputs(warcDir, dir, 6);
     const killed = path.join(dir, 'killed');
     const child = path.join(here, 'archive-child.js');
@@ -81,16 +73,11 @@ test('archive split: SIGKILL while 4 split tasks run on 2 workers, then a rerun,
     assert.ok(a.length > 100, `${a.length} documents`);
     assert.deepEqual(a, await docs(clean));
     assert.ok(interrupted, 'the kill landed before the run finished');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('archive split: a damaged file in a grouped task fails the task after its other files are read; reruns neither repeat nor lose a record', async (t) => {
-  const warcDir = requireSharedData(t, 'warc');
-  if (!warcDir) return;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-split-'));
-  try {
+  await withWarcDir(t, 'kiln-split-', async (warcDir, dir) => {
     const full = readFileSync(path.join(warcDir, 'pywb/iana.warc.gz'));
     const cut = path.join(dir, 'iana.warc.gz');
     writeFileSync(cut, full.subarray(0, Math.floor(full.length * 0.5)));
@@ -110,16 +97,11 @@ test('archive split: a damaged file in a grouped task fails the task after its o
     const clean = path.join(dir, 'clean');
     await runStage(archiveCrawlStage, { inputs, out: clean, config, tasks: 1, workers: 1, quiet: true });
     assert.deepEqual([...ids].sort(), (await docs(clean)).map((d) => d.split(' ')[0]).sort());
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('kiln crawl --warc: bad --workers/--tasks, more tasks than an archive can be cut into, and the flags on a live crawl are usage errors', async (t) => {
-  const warcDir = requireSharedData(t, 'warc');
-  if (!warcDir) return;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-split-'));
-  try {
+  await withWarcDir(t, 'kiln-split-', async (warcDir, dir) => {
     const kiln = (...args: string[]) => spawnSync(process.execPath, [kilnBin, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_V8_COVERAGE: undefined } });
     const wet = path.join(warcDir, 'cc_net/sample.warc.wet');
     const cases: [string[], RegExp][] = [
@@ -143,7 +125,5 @@ test('kiln crawl --warc: bad --workers/--tasks, more tasks than an archive can b
     assert.equal(ok.status, 0, ok.stderr);
     const summary = JSON.parse(ok.stdout) as { tasks: number; rows: number };
     assert.deepEqual([summary.tasks, summary.rows], [2, 22]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

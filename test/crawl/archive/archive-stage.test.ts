@@ -10,6 +10,7 @@ import { runStage } from '../../../core/run-stage.js';
 import { readDocuments } from '../../../core/input-files.js';
 import { archiveCrawlStage, readWarcPathList } from '../../../crawl/archive/index.js';
 import { requireSharedData } from '../../core/project-paths.js';
+import { withWarcDir } from './with-warc-dir.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -20,10 +21,7 @@ async function docs(out: string): Promise<string[]> {
 }
 
 test('archive stage: documents from several files; a truncated file fails alone, keeping its earlier records', async (t) => {
-  const warcDir = requireSharedData(t, 'warc');
-  if (!warcDir) return;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-arch-'));
-  try {
+  await withWarcDir(t, 'kiln-arch-', async (warcDir, dir) => {
     const iana = path.join(warcDir, 'pywb/iana.warc.gz');
     const cut = path.join(dir, 'cut.warc.gz');
     const bytes = readFileSync(iana);
@@ -46,16 +44,11 @@ test('archive stage: documents from several files; a truncated file fails alone,
     const s = await runStage(archiveCrawlStage, { inputs, out: out2, config: { filter: false, onCorrupt: 'skip' }, workers: 1, quiet: true });
     assert.equal(s.stats.warc_damaged_files, 1);
     assert.equal(s.rows, got.length);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('archive stage: filters count each drop under its reason, and --excluded keeps each dropped page with it', async (t) => {
-  const warcDir = requireSharedData(t, 'warc');
-  if (!warcDir) return;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-arch-'));
-  try {
+  await withWarcDir(t, 'kiln-arch-', async (warcDir, dir) => {
     const inputs = [path.join(warcDir, 'dolma/sample-0000.warc.gz'), path.join(warcDir, 'resiliparse/warcfile.warc.gz')];
     const out = path.join(dir, 'o');
     const s = await runStage(archiveCrawlStage, { inputs, out, config: { excluded: true }, workers: 1, quiet: true });
@@ -81,16 +74,11 @@ test('archive stage: filters count each drop under its reason, and --excluded ke
     // Without --excluded there is no such dataset.
     await runStage(archiveCrawlStage, { inputs, out: path.join(dir, 'plain'), config: {}, workers: 1, quiet: true });
     assert.equal(existsSync(path.join(dir, 'plain', 'excluded')), false);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('archive stage: SIGKILL mid-file and a rerun give the same documents as one uninterrupted run', async (t) => {
-  const warcDir = requireSharedData(t, 'warc');
-  if (!warcDir) return;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-arch-'));
-  try {
+  await withWarcDir(t, 'kiln-arch-', async (warcDir, dir) => {
     // Per-record gzip members concatenate into a valid bigger file.
     const big = path.join(dir, 'big.warc.gz');
     const iana = readFileSync(path.join(warcDir, 'pywb/iana.warc.gz'));
@@ -114,9 +102,7 @@ test('archive stage: SIGKILL mid-file and a rerun give the same documents as one
     assert.equal(a.length, 16 * 12);
     assert.deepEqual(a, b);
     assert.ok(interrupted, 'the kill landed before the run finished');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('archive stage reads HTTP URLs (Range resume) and warc.paths lists with a prefix', async (t) => {
