@@ -87,7 +87,9 @@ async function rows(dir: string, without: string[] = []): Promise<unknown[]> {
  * output. Excluded, and why: `_kiln/` (manifests and commit records hold the absolute input
  * paths, which differ by construction, and commit times); shards' `index.json` (created_at and
  * the input path); train's metrics.jsonl and report.html (wall-clock step times) and
- * pipeline-train.json (its summary holds durations and paths). Everything else — documents,
+ * pipeline-train.json (its summary holds durations and paths); each checkpoint's checkpoint.json
+ * (createdAt, and the run's --data and --out paths) — its tensors.bin, whose sha256 that file
+ * records, is compared. Everything else — documents,
  * dedupe's kept documents and its excluded (dropped) ones, tokens, shards, checkpoint tensors —
  * must be the same bytes.
  */
@@ -100,7 +102,8 @@ async function comparePipelines(name: string, yaml: (workdir: string) => string,
     const r = await kiln(['run', file], dir, env);
     assert.equal(r.code, 0, `kiln run ${file}: ${r.stderr}`);
   }
-  const keep = (k: string): boolean => !k.startsWith('_kiln/') && !k.includes('/_kiln/') && k !== 'index.json' && !['metrics.jsonl', 'report.html', 'pipeline-train.json'].includes(k);
+  const keep = (k: string): boolean =>
+    !k.startsWith('_kiln/') && !k.includes('/_kiln/') && k !== 'index.json' && !['metrics.jsonl', 'report.html', 'pipeline-train.json'].includes(k) && !k.endsWith('/checkpoint.json');
   for (const [stage, without] of Object.entries(byRows)) {
     const want = await rows(path.join(dir, 'work', stage), without);
     assert.ok(want.length > 0, `${name}: ${stage} wrote no rows locally`);
