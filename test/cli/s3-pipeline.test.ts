@@ -20,8 +20,8 @@ import { requireSharedData } from '../core/project-paths.js';
 import { freshS3Url, needS3, objectChecksums } from '../core/s3-test-bucket.js';
 import { kiln } from './kiln-process.js';
 
-/** Checksums of everything outside _kiln/ (commit records and index.json hold times and paths). */
-const data = (s: Storage): Promise<Map<string, string>> => objectChecksums(s, (k) => !k.startsWith('_kiln/') && k !== 'index.json');
+/** Checksums of everything outside _kiln/ and excluded/_kiln/ (commit records and index.json hold times and paths). */
+const data = (s: Storage): Promise<Map<string, string>> => objectChecksums(s, (k) => !k.startsWith('_kiln/') && !k.includes('/_kiln/') && k !== 'index.json');
 
 test('kiln crawl -> tokenize -> shard -> train on s3:// gives the local run\'s bytes', { timeout: 600_000 }, async (t) => {
   const warc = requireSharedData(t, 'warc/copycat/clueweb12-0000tw-00.warc.gz');
@@ -259,4 +259,38 @@ test('crawl --warc s3://... and a --warc-list of s3:// URLs read the same record
   assert.ok(want.length > 0);
   for (const name of ['s3', 'list', 's3list']) assert.deepEqual(await rows(path.join(dir, name), ['warc_file']), want, name);
   assert.deepEqual(new Set((await rows(path.join(dir, 's3'))).map((r) => (r as { warc_file: string }).warc_file)), new Set([remote]));
+});
+
+test('decontaminate with its input, output and eval set on s3:// gives the local run\'s bytes', { timeout: 600_000 }, async (t) => {
+  const warc = requireSharedData(t, 'warc/copycat/clueweb12-0000tw-00.warc.gz');
+  if (!warc || !(await needS3(t))) return;
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'kiln-s3-decon-'));
+  const env = { KILN_S3_STAGE: path.join(dir, 'stage') };
+  const s3 = await freshS3Url('c');
+  const local = path.join(dir, 'local');
+  for (const root of [local, s3]) {
+    const r = await kiln(['crawl', '--warc', warc, '--languages', 'all', '--no-filter', '--out', `${root}/docs`, '--json'], dir, env);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  // The eval set: the first document's text, so at least that document is dropped.
+  const [first] = (await rows(path.join(local, 'docs'))) as { text: string }[];
+  await fsp.mkdir(path.join(dir, 'eval'));
+  await fsp.writeFile(path.join(dir, 'eval', 'set.jsonl'), `${JSON.stringify({ text: first.text })}\n`);
+  await upload(path.join(dir, 'eval', 'set.jsonl'), `${s3}/eval/set.jsonl`);
+  const kept: number[] = [];
+  for (const [root, evalSet] of [[local, path.join(dir, 'eval', 'set.jsonl')], [s3, `${s3}/eval/set.jsonl`]] as const) {
+    const r = await kiln(['decontaminate', '--in', `${root}/docs`, '--eval', evalSet, '--out', `${root}/clean`, '--json'], dir, env);
+    assert.equal(r.code, 0, r.stderr);
+    kept.push(JSON.parse(r.stdout).rows as number);
+  }
+  assert.equal(kept[1], kept[0]);
+  const s = openStorage(`${s3}/clean`);
+  try {
+    const want = await data(openStorage(path.join(local, 'clean')));
+    assert.ok(want.size > 0);
+    assert.deepEqual(await data(s), want);
+  } finally {
+    await s.close();
+  }
+  assert.ok(kept[0] < (await rows(path.join(local, 'docs'))).length, 'the eval document was dropped');
 });
