@@ -1,3 +1,4 @@
+import { requireLocalPath } from './storage/s3-location.js';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -110,7 +111,7 @@ async function plainDir(dir: string, root = dir): Promise<InputFile[]> {
  * symlinks resolved, so every spelling of one dataset plans, locks and resumes as the same one.
  */
 export async function canonicalPath(p: string): Promise<string> {
-  const abs = path.resolve(p);
+  const abs = path.resolve(requireLocalPath(p));
   return fs.realpath(abs).catch(() => abs);
 }
 

@@ -4,10 +4,11 @@
 import { mkdirSync, promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
 import { IoError } from './errors.js';
+import { requireLocalPath } from './storage/s3-location.js';
 
 /** Creates `dir` and its missing parents; a path that cannot be created is an IoError naming it. */
 export async function makeDirs(dir: string): Promise<void> {
-  const abs = path.resolve(dir);
+  const abs = path.resolve(requireLocalPath(dir));
   try {
     await fs.mkdir(abs);
     return;
@@ -35,7 +36,7 @@ async function ensureDirectory(abs: string): Promise<void> {
 
 /** The synchronous twin of makeDirs, for code that must not yield (shard's bucket files). */
 export function makeDirsSync(dir: string): void {
-  const abs = path.resolve(dir);
+  const abs = path.resolve(requireLocalPath(dir));
   const make = (): 'ok' | 'missing' => {
     try {
       mkdirSync(abs);

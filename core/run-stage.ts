@@ -164,9 +164,11 @@ async function writeExcludedSuccess(out: string, manifest: DatasetManifest, seco
  * array, where many processes share the output by design) the lock is not taken.
  */
 export async function runStage<C>(stage: StageDefinition<C>, options: RunStageOptions): Promise<StageSummary> {
-  if (!isTaskWorker() && (isS3Url(options.out) || (options.inputs ?? []).some(isS3Url))) {
+  const locations = stage.inputKind === 'locations';
+  const datasets = locations ? [] : (options.inputs ?? []);
+  if (!isTaskWorker() && (isS3Url(options.out) || datasets.some(isS3Url))) {
     // s3:// datasets run through local staging and are published in commit order (staged-stage.ts).
-    const summary = await withObjectStorage(options.inputs ?? [], options.out, (inputs, out) => runStage(stage, { ...options, inputs, out }));
+    const summary = await withObjectStorage(datasets, options.out, (inputs, out) => runStage(stage, { ...options, inputs: locations ? options.inputs : inputs, out }));
     return { ...summary, out: options.out };
   }
   const out = await canonicalPath(options.out);

@@ -79,6 +79,12 @@ export interface StageDefinition<C = unknown> {
   inline?: boolean;
   /** Chunk limits for this stage's parts. */
   chunk?: ChunkLimits;
+  /**
+   * What the inputs are: datasets and files the runner reads, copying s3:// ones to local
+   * staging first (default), or locations the stage opens itself (WARC files and URLs, s3://
+   * ones streamed by ranged GETs rather than downloaded whole).
+   */
+  inputKind?: 'datasets' | 'locations';
 }
 
 /** Declares a stage; the runner gives it tasks, commits, resume and progress. */

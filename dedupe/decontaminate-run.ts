@@ -13,7 +13,8 @@ import { decontaminateConfigSchema, type DecontaminateConfig, type Decontaminate
 import { decontaminateStage } from './decontaminate-stage.js';
 import { buildEvalIndex, evalFingerprint, evalLabels } from './eval-sets.js';
 import { inferColumns } from './input-schema.js';
-import { refuseS3 } from '../core/storage/s3-location.js';
+import { isS3Url } from '../core/storage/s3-location.js';
+import { stageInPath, withObjectStorage } from '../core/storage/staged-stage.js';
 
 export interface DecontaminateOptions extends Omit<RunStageOptions, 'config'> {
   config: DecontaminateConfigInput;
@@ -26,6 +27,20 @@ export interface DecontaminateSummary extends StageSummary {
 
 /** Runs (or resumes) decontamination of `inputs` against the eval sets into `out`. */
 export async function runDecontaminate(opts: DecontaminateOptions): Promise<DecontaminateSummary> {
+  const evalSets = opts.config.eval ?? [];
+  if (isS3Url(opts.out) || (opts.inputs ?? []).some(isS3Url) || evalSets.some(isS3Url)) {
+    // Object storage: eval sets copied down first (they are read whole into the n-gram table
+    // anyway), then inputs and output staged and published by withObjectStorage.
+    const evalLocal: string[] = [];
+    for (const e of evalSets) evalLocal.push(await stageInPath(e));
+    const summary = await withObjectStorage(opts.inputs ?? [], opts.out, (inputs, out) => runDecontaminateHere({ ...opts, inputs, out, config: { ...opts.config, eval: evalLocal } }));
+    return { ...summary, out: opts.out };
+  }
+  return runDecontaminateHere(opts);
+}
+
+/** runDecontaminate on local (or already staged) paths. */
+async function runDecontaminateHere(opts: DecontaminateOptions): Promise<DecontaminateSummary> {
   const { out, config, counts } = await decontaminateRunConfig(opts);
   const summary = await runStage(decontaminateStage, { ...opts, out, config, log: opts.log ?? createLogger() });
   return { ...summary, eval: counts };
@@ -33,7 +48,6 @@ export async function runDecontaminate(opts: DecontaminateOptions): Promise<Deco
 
 /** The stage config a run over `opts.out` uses (eval paths, fingerprints, output schema), checked against the eval sets. */
 export async function decontaminateRunConfig(opts: Pick<DecontaminateOptions, 'config' | 'out' | 'inputs' | 'overwrite' | 'log'>): Promise<{ out: string; config: DecontaminateStageConfig; counts: Record<string, number> }> {
-  refuseS3('decontaminate', [opts.out, ...(opts.inputs ?? []), ...(opts.config.eval ?? [])]);
   const log = opts.log ?? createLogger();
   // The user's settings are validated (naming a bad key) before the run adds what it fixes.
   const settings = parseStageConfig<DecontaminateConfig>({ name: decontaminateStage.name, config: decontaminateConfigSchema } as unknown as StageDefinition<DecontaminateConfig>, opts.config);

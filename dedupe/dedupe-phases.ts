@@ -40,7 +40,7 @@ import type { LshParams } from './lsh.js';
 import { makeLayout, recordWords, signaturePath, type DocLayout } from './signature-file.js';
 import { signatureStage, type SignatureTaskPlan } from './signature-stage.js';
 import { statePaths, type LayoutFile } from './state-files.js';
-import { refuseS3 } from '../core/storage/s3-location.js';
+import { isS3Url, requireLocalPath } from '../core/storage/s3-location.js';
 
 /** Names of dedupe's phases, in order (what `kiln task --phase` takes). */
 export const DEDUPE_PHASES = ['signatures', 'buckets', 'clusters', 'filter'] as const;
@@ -97,10 +97,9 @@ export class DedupeRun {
 
   /** Resolves the output and the config (a resume reuses the recorded output schema rather than re-sampling). */
   static async open(options: DedupeRunOptions): Promise<DedupeRun> {
-    refuseS3('dedupe', [options.out, options.config?.index, ...options.inputs]);
     await makeDirs(options.out);
     const out = await canonicalPath(options.out);
-    const indexDir = options.config?.index ? path.resolve(options.config.index) : null;
+    const indexDir = options.config?.index ? path.resolve(requireLocalPath(options.config.index)) : null;
     const existing = await readManifest(out);
     const columns = existing?.stage === dedupeStage.name && !options.overwrite ? (existing.config as DedupeStageConfig).columns : await inferColumns(await listInputFiles(options.inputs));
     const config = parseStageConfig(dedupeStage, { ...options.config, index: indexDir, columns });
@@ -251,7 +250,7 @@ export class DedupeRun {
         const plan = await this.runPlan();
         const c = await runStage(clustersStage, {
           inputs: this.options.inputs,
-          out: path.resolve(this.options.clusters),
+          out: isS3Url(this.options.clusters) ? this.options.clusters : path.resolve(this.options.clusters),
           config: { dedupeOut: this.out, configHash: hashConfig({ config: this.config, generations: plan.generations.map((g) => g.name) }) },
           tasks: this.tasksOf('filter'),
           workers: ctx.workers,

@@ -13,7 +13,8 @@ import { createLogger, type Logger } from '../core/log.js';
 import { prepareStage, type StageSummary } from '../core/run-stage.js';
 import { runPhasesLocally } from '../core/stage-phases.js';
 import type { DedupeConfigInput } from './config.js';
-import { refuseS3 } from '../core/storage/s3-location.js';
+import { isS3Url } from '../core/storage/s3-location.js';
+import { withObjectStorage, withStagedDirectory } from '../core/storage/staged-stage.js';
 import { DedupeRun } from './dedupe-phases.js';
 import { dedupeStage } from './dedupe-stage.js';
 import { readIndex } from './index-store.js';
@@ -81,7 +82,23 @@ function summaryOf(out: string, s: Pick<StageSummary, 'skipped' | 'stopped' | 's
 
 /** Runs (or resumes) exact + near-duplicate removal of `inputs` into `out`. */
 export async function runDedupe(opts: DedupeOptions): Promise<DedupeSummary> {
-  refuseS3('dedupe', [opts.out, opts.config?.index, ...opts.inputs]);
+  const index = opts.config?.index ?? undefined;
+  if (isS3Url(opts.out) || opts.inputs.some(isS3Url) || (index !== undefined && isS3Url(index))) {
+    // Object storage: inputs and output staged (withObjectStorage), and an s3:// index leased,
+    // copied down as the server holds it, updated by this run and published back with
+    // index.json last (its commit point: generations it does not list are never read).
+    const staged = await withObjectStorage(opts.inputs, opts.out, (inputs, out) =>
+      index === undefined
+        ? runDedupeHere({ ...opts, inputs, out })
+        : withStagedDirectory(index, { mirror: true, last: (k) => k === 'index.json' }, (dir) => runDedupeHere({ ...opts, inputs, out, config: { ...opts.config, index: dir } })),
+    );
+    return { ...staged, out: opts.out, index: staged.index && index !== undefined ? { ...staged.index, dir: index } : staged.index };
+  }
+  return runDedupeHere(opts);
+}
+
+/** runDedupe on local (or already staged) paths. */
+async function runDedupeHere(opts: DedupeOptions): Promise<DedupeSummary> {
   const out = await canonicalPath(opts.out);
   const log = opts.log ?? createLogger();
   // One writer for the whole run: every phase below (and the stages it runs on `out`) holds it.
@@ -111,7 +128,7 @@ async function runDedupeLocked(opts: DedupeOptions, out: string, log: Logger): P
     const generations = indexDir ? (await readIndex(indexDir, { ngram: run.config.ngram, bands: run.config.bands, rows: run.config.rows })).generations.length : 0;
     return summaryOf(out, { skipped: false, stopped: false, stats: done.stats, extra: done.extra }, started, {
       index: indexDir ? { dir: indexDir, generations, added: run.added } : undefined,
-      clusters: opts.clusters ? path.resolve(opts.clusters) : undefined,
+      clusters: opts.clusters ? (isS3Url(opts.clusters) ? opts.clusters : path.resolve(opts.clusters)) : undefined,
     });
   } finally {
     await unlock?.();

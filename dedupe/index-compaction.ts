@@ -11,6 +11,8 @@ import { ConfigError, CorruptPartError, KilnError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { bandFileName } from './band-runs.js';
 import { lockIndex } from './index-lock.js';
+import { isS3Url } from '../core/storage/s3-location.js';
+import { withStagedDirectory } from '../core/storage/staged-stage.js';
 import { generationDir, generationSignaturePath, listPins, type IndexGeneration, type IndexManifest } from './index-store.js';
 import { RunReader, RunWriter, mergeRuns } from './run-file.js';
 import { makeDirs } from '../core/make-dirs.js';
@@ -46,6 +48,12 @@ const DEFAULT_FAN_IN = 64;
 
 /** Merges all generations of the index at `indexDir` into one, under the index lock. */
 export async function compactIndex(indexDir: string, options: CompactionOptions = {}): Promise<CompactionResult> {
+  if (isS3Url(indexDir)) {
+    // The index on s3://: leased, copied down as the server holds it, compacted here and
+    // published back (merged generations deleted, index.json last), as dedupe does.
+    const result = await withStagedDirectory(indexDir, { mirror: true, last: (k) => k === 'index.json' }, (dir) => compactIndex(dir, options));
+    return { ...result, indexDir };
+  }
   const dir = path.resolve(indexDir);
   const fanIn = Math.max(2, options.fanIn ?? DEFAULT_FAN_IN);
   const unlock = await lockIndex(dir);

@@ -10,6 +10,8 @@ import { canonicalJson } from '../core/config-hash.js';
 import { readSuccess } from '../core/dataset-manifest.js';
 import { prepareStage } from '../core/run-stage.js';
 import { phaseOfStage, stagePhasesOf } from '../core/stage-phases.js';
+import { isS3Url } from '../core/storage/s3-location.js';
+import { openStorage } from '../core/storage/open-storage.js';
 import type { StageDefinition } from '../core/stage.js';
 import { definePhasedStage, phasedOf, type PhasedStage } from './phased-stage.js';
 import type { StageState } from './stage-state.js';
@@ -99,6 +101,23 @@ interface TrainDone {
   finishedAt?: string;
 }
 
+/** The run directory's done marker and whether anything is there (a local folder or an s3:// prefix). */
+async function trainRunState(out: string): Promise<{ done: TrainDone | undefined; started: boolean }> {
+  if (!isS3Url(out)) {
+    const done = await readJsonIfExists<TrainDone>(path.join(out, TRAIN_DONE));
+    return { done, started: await fs.stat(out).then(() => true, () => false) };
+  }
+  const s = openStorage(out);
+  try {
+    const bytes = await s.readAll(TRAIN_DONE);
+    const done = bytes ? (JSON.parse(Buffer.from(bytes).toString('utf8')) as TrainDone) : undefined;
+    const first = await s.list()[Symbol.asyncIterator]().next();
+    return { done, started: !first.done };
+  } finally {
+    await s.close();
+  }
+}
+
 /** Train: one phase of one task (one GPU process): reads the previous stage's shards, writes checkpoints, metrics and report.html. */
 async function train(): Promise<PhasedStage> {
   const m = await import('../train/index.js');
@@ -113,8 +132,7 @@ async function train(): Promise<PhasedStage> {
     // Its plan only reads the done marker: the one task plans it, no plan job.
     shapes: [{ name: 'train', single: true, selfPlanning: true }],
     state: async (out, config): Promise<StageState> => {
-      const done = await readJsonIfExists<TrainDone>(path.join(out, TRAIN_DONE));
-      const started = await fs.stat(out).then(() => true, () => false);
+      const { done, started } = await trainRunState(out);
       const condition = done ? (canonicalJson(done.config) === canonicalJson(config) ? 'done' : 'changed') : started ? 'partial' : 'pending';
       return { condition, doneTasks: done ? 1 : 0, taskCount: 1, failedTasks: [], rows: 0, bytes: 0, extra: done?.summary };
     },

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { isS3Url } from '../core/storage/s3-location.js';
 import { PipelineFile, RUNNER_KEYS, type SlurmSettings, type StageSlurmSettings } from './pipeline-file.js';
 import { loadStageModule, type AnyStage, type StageRegistry } from './stage-registry.js';
 import { parseYamlSource, type YamlPath, type YamlSource } from './yaml-source.js';
@@ -90,7 +91,7 @@ export async function parsePipeline(text: string, file: string, registrySource: 
       config: parsed.data,
       rawConfig,
       tasks: entry.tasks,
-      inputs: entry.inputs?.map((p) => path.resolve(base, p)),
+      inputs: entry.inputs?.map((p) => (isS3Url(p) ? p : path.resolve(base, p))),
       slurm: entry.slurm,
     });
   }
@@ -98,7 +99,7 @@ export async function parsePipeline(text: string, file: string, registrySource: 
   return {
     file,
     name: doc.name,
-    workdir: path.resolve(base, doc.workdir),
+    workdir: isS3Url(doc.workdir) ? doc.workdir : path.resolve(base, doc.workdir),
     incremental: doc.incremental,
     schedule: doc.schedule,
     executor: doc.executor,

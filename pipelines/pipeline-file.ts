@@ -73,8 +73,9 @@ export type StageEntry = z.infer<typeof StageEntry>;
 /** The pipeline file (DESIGN.md, "Pipeline file"). */
 export const PipelineFile = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash, underscore'),
-  // Pipelines keep locks, generations and state in the workdir: a local (or shared) filesystem.
-  workdir: z.string().min(1).refine((w) => !/^s3:\/\//i.test(w), 'a pipeline workdir must be a local or shared-filesystem path; s3:// is not supported yet'),
+  // An s3:// workdir holds every stage's dataset; the runner's lock and run log stay on this
+  // host (pipelineMetaDir). Generations and Slurm jobs need it on a filesystem (refined below).
+  workdir: z.string().min(1),
   incremental: z.boolean().default(false),
   schedule: z.string().min(1).optional(),
   executor: z.enum(['local', 'slurm']).default('local'),
@@ -83,5 +84,11 @@ export const PipelineFile = z.strictObject({
   slurm: SlurmSettings.optional(),
   stages: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a stage name'), z.union([StageEntry, z.null()]))
     .refine((s) => Object.keys(s).length > 0, 'at least one stage'),
+}).superRefine((p, ctx) => {
+  // What an s3:// workdir cannot do yet: incremental generations are listed and reopened as
+  // folders, and Slurm array elements would each stage and publish the whole output.
+  if (!/^s3:\/\//i.test(p.workdir)) return;
+  if (p.incremental) ctx.addIssue({ code: 'custom', path: ['workdir'], message: 'an incremental pipeline needs a local or shared-filesystem workdir; s3:// is not supported for incremental pipelines yet' });
+  if (p.executor === 'slurm') ctx.addIssue({ code: 'custom', path: ['workdir'], message: 'executor: slurm needs a shared-filesystem workdir; s3:// is not supported on Slurm yet' });
 });
 export type PipelineFile = z.infer<typeof PipelineFile>;

@@ -7,6 +7,8 @@ import { generationsDir, listGenerations, newGenerationId } from './generations.
 import type { Pipeline, PipelineStage } from './load-pipeline.js';
 import { readStageState, type StageState } from './stage-state.js';
 import { isPhasedStage } from './phased-stage.js';
+import { isS3Url, joinLocation } from '../core/storage/s3-location.js';
+import { recordsView, stagingDir } from '../core/storage/staged-stage.js';
 import type { AnyStage } from './stage-registry.js';
 
 /** One stage as it will run: where it reads, where it writes, with which config, and what is done. */
@@ -51,7 +53,7 @@ export const INCREMENTAL_STATE: Readonly<Record<string, { key?: string; dir: str
 
 /** Folder of persistent state shared by every generation. */
 export function stateDir(workdir: string): string {
-  return path.join(workdir, 'state');
+  return joinLocation(workdir, 'state');
 }
 
 /** Folder of `kiln takedown --pipeline`'s deny list, log and journals. */
@@ -61,7 +63,9 @@ export function takedownStateDir(workdir: string): string {
 
 /** Folder of the runner's own files (lock, run log, Slurm scripts and logs). */
 export function pipelineMetaDir(workdir: string): string {
-  return path.join(workdir, '_pipeline');
+  // An s3:// workdir: the lock and run log are this host's (S3 has no file lock; each stage's
+  // output has its own lease), beside the staging copies of its datasets.
+  return isS3Url(workdir) ? path.join(stagingDir(workdir), '_pipeline') : path.join(workdir, '_pipeline');
 }
 
 function schemaHasKey(schema: z.ZodType, key: string): boolean {
@@ -85,12 +89,14 @@ const READS_DENY_LIST: ReadonlySet<string> = new Set(['crawl-archive']);
 function withDenyList(entry: PipelineStage, workdir: string, config: unknown): unknown {
   if (!READS_DENY_LIST.has(entry.stage.name) || !schemaHasKey(entry.stage.config, 'denyList')) return config;
   if (entry.rawConfig.denyList !== undefined) return config; // the user named one
+  // `kiln takedown --pipeline` refuses an s3:// workdir, so no deny list can be there.
+  if (isS3Url(workdir)) return config;
   return { ...(config as Record<string, unknown>), denyList: path.join(takedownStateDir(workdir), DENY_LIST_FILE) };
 }
 
 /** What is on disk for a stage's output: the stage's own reading, or a kiln dataset's. */
 export async function stageStateOf(stage: AnyStage, out: string, config: unknown): Promise<StageState> {
-  return isPhasedStage(stage) && stage.state ? stage.state(out, config) : readStageState(out, config);
+  return isPhasedStage(stage) && stage.state ? stage.state(out, config) : readStageState(await recordsView(out), config);
 }
 
 /** Options of planPipeline. */
@@ -125,7 +131,7 @@ export async function planPipeline(pipeline: Pipeline, options: PlanOptions = {}
   for (const entry of pipeline.stages) {
     const rule = pipeline.incremental ? INCREMENTAL_STATE[entry.stage.name] : undefined;
     const persistent = rule?.persistent === true;
-    const out = persistent ? path.join(stateDir(pipeline.workdir), rule!.dir) : path.join(base, entry.key);
+    const out = persistent ? joinLocation(stateDir(pipeline.workdir), rule!.dir) : joinLocation(base, entry.key);
     const withDeny = withDenyList(entry, pipeline.workdir, entry.config);
     const config = pipeline.incremental ? withIncrementalState(entry, pipeline.workdir, withDeny) : withDeny;
     const inputs = entry.inputs ?? (previousOut ? [previousOut] : []);

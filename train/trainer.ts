@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { ConfigChangedError, ConfigError, UsageError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
-import { refuseS3 } from '../core/storage/s3-location.js';
+import { isS3Url } from '../core/storage/s3-location.js';
+import { stagingDir, withStagedDirectory } from '../core/storage/staged-stage.js';
 import { selectBackend } from './backend.js';
 import { checkLogitsFit, WebgpuGuard } from './webgpu-guard.js';
 import type { AdapterDescription } from './webgpu-adapter.js';
@@ -187,8 +188,17 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
   }
   const log = options.log ?? createLogger({ stage: 'train' });
   const started = performance.now();
-  // Checkpoints are renamed into place and read back as files: a local (or shared) filesystem.
-  refuseS3('train --out', [config.out]);
+  // Checkpoints are renamed into place and read back as files: an s3:// run directory is
+  // trained in a local copy (a resume starts from what the server holds, or from this host's
+  // copy of a killed run) and published when the run ends, each checkpoint's checkpoint.json
+  // after its tensors, so a reader never takes a half-uploaded checkpoint for a whole one.
+  if (isS3Url(config.out)) {
+    const url = config.out;
+    const dir = stagingDir(url);
+    const summary = await withStagedDirectory(url, { last: (k) => k.endsWith('/checkpoint.json') }, (local) => train({ ...input, out: local }, options));
+    const remote = (p: string): string => (p.startsWith(dir) ? url + p.slice(dir.length).split(path.sep).join('/') : p);
+    return { ...summary, metrics: remote(summary.metrics), report: remote(summary.report), checkpoint: summary.checkpoint === null ? null : remote(summary.checkpoint) };
+  }
   const out = path.resolve(config.out);
 
   // Everything a rerun decides, and every check of --model and --data, comes before anything is

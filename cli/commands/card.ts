@@ -1,3 +1,4 @@
+import { requireLocalPath } from '../../core/storage/s3-location.js';
 import type { Command } from 'commander';
 import { intOption } from '../number-option.js';
 import { formatBytes, printJson, printTable } from '../print.js';
@@ -18,7 +19,10 @@ export function register(program: Command): void {
       const top = intOption(opts.top, '--top', 1)!;
       const counterCapacity = intOption(opts.counterCapacity, '--counter-capacity', 1)!;
       const { writeCard } = await import('../../pipelines/card/index.js');
-      const { card, html, json } = await writeCard(dirs, opts.out, { samples, top, counterCapacity });
+      // s3:// datasets are read from fresh local copies (staged-stage.ts); --out is a local file.
+      const { localView } = await import('../../core/storage/staged-stage.js');
+      const local = await Promise.all(dirs.map((d) => localView(d, { refresh: true })));
+      const { card, html, json } = await writeCard(local, requireLocalPath(opts.out), { samples, top, counterCapacity });
       if (opts.json) return printJson(card);
       printTable(
         ['stage', 'kind', 'documents', 'tokens', 'bytes'],

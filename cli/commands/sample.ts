@@ -62,7 +62,9 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (target: string, flags: SampleFlags) => {
       const { generate, modelFromCheckpoint, resolveCheckpoint, selectBackend } = await import('../../train/index.js');
-      const ck = await resolveCheckpoint(target);
+      // An s3:// run directory is read from a fresh local copy (staged-stage.ts).
+      const { localView } = await import('../../core/storage/staged-stage.js');
+      const ck = await resolveCheckpoint(await localView(target, { refresh: true }));
       // Checked before the backend starts: a wrong tokenizer is refused at once.
       const tokenizer = await sampleTokenizer(flags.tokenizer, ck.manifest.tokenizer, ck.dir);
       const backend = await selectBackend(flags.backend as BackendName);

@@ -7,7 +7,7 @@ import type { TrainConfigInput, TrainSummary } from '../../train/index.js';
 import { printJson, printTable } from '../print.js';
 import { endIfStopped, stopSignal } from '../stop-signal.js';
 import { onOutputWait } from '../output-wait.js';
-import { refuseS3 } from '../../core/storage/s3-location.js';
+import { isS3Url } from '../../core/storage/s3-location.js';
 
 function integer(name: string): (value: string) => number {
   return (value) => {
@@ -142,10 +142,12 @@ export function register(program: Command): void {
         import('../../core/input-files.js'),
       ]);
       const signal = stopSignal();
-      refuseS3('train --out', [flags.out]);
-      const out = await canonicalPath(flags.out);
-      const outExisted = await fs.stat(out).then(() => true, () => false);
-      const summary = await withDatasetLock(out, { wait: flags.wait, signal, onWait: onOutputWait(flags.out) }, () => train(config, { signal })).catch(async (err: unknown) => {
+      // An s3:// run directory is leased by train itself (core/storage/staged-stage.ts).
+      const remote = isS3Url(flags.out);
+      const out = remote ? flags.out : await canonicalPath(flags.out);
+      const outExisted = remote || (await fs.stat(out).then(() => true, () => false));
+      const locked = (run: () => ReturnType<typeof train>): ReturnType<typeof train> => (remote ? run() : withDatasetLock(out, { wait: flags.wait, signal, onWait: onOutputWait(flags.out) }, run));
+      const summary = await locked(() => train(config, { signal })).catch(async (err: unknown) => {
         // The lock is taken before train checks --model and --data: a refused run leaves no
         // --out behind when it made one that holds nothing but the lock's folder.
         if (!outExisted) await removeIfOnlyLock(out);
@@ -158,7 +160,7 @@ export function register(program: Command): void {
       const sampleText = summary.sample === undefined ? undefined : await decodeWith(flags.tokenizer ?? summary.tokenizer?.name, summary.sample);
       if (flags.json) return printJson({ ...summary, ...(sampleText !== undefined ? { sample_text: sampleText } : {}) });
       printHuman(summary, sampleText);
-      if (summary.skipped) process.stderr.write(`kiln: ${path.resolve(flags.out)} is up to date (finished at step ${summary.steps}); --overwrite trains it again\n`);
+      if (summary.skipped) process.stderr.write(`kiln: ${remote ? flags.out : path.resolve(flags.out)} is up to date (finished at step ${summary.steps}); --overwrite trains it again\n`);
     });
 }
 

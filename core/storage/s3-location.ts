@@ -1,5 +1,6 @@
 // Where an s3:// location points and how to reach it: bucket and key prefix from the URL;
 // endpoint, region and credentials from the places every AWS tool reads them.
+import path from 'node:path';
 import { UsageError } from '../errors.js';
 
 /** A parsed s3://bucket/prefix. */
@@ -29,10 +30,23 @@ export function isS3Url(location: string): boolean {
   return /^s3:\/\//i.test(location);
 }
 
-/** Refuses s3:// locations where `what` has no object-storage path yet, rather than writing a local folder named `s3:`. */
-export function refuseS3(what: string, locations: readonly (string | null | undefined)[]): void {
-  const remote = locations.find((l): l is string => typeof l === 'string' && isS3Url(l));
-  if (remote !== undefined) throw new UsageError(`${what} does not take s3:// locations yet (${remote}): use a local or shared-filesystem path (README.md, "Datasets on S3", lists what does)`, { path: remote });
+/**
+ * The one place an s3:// location is refused: every dataset path is canonicalised (input-files.ts)
+ * and every output folder made (make-dirs.ts) through here, so a command or option that has no
+ * object-storage path yet fails naming the location instead of writing a local folder named
+ * `s3:`. The commands that take s3:// stage it before it reaches local-path code
+ * (staged-stage.ts); README.md, "Datasets on S3", lists them.
+ */
+export function requireLocalPath(location: string): string {
+  if (isS3Url(location)) throw new UsageError(`${location}: s3:// is not supported here yet (README.md, "Datasets on S3", lists the commands and options that take s3://): use a local or shared-filesystem path`, { path: location });
+  return location;
+}
+
+/** `base` joined with `parts`: '/'-joined under an s3:// URL (path.join would fold its '//'), path.join otherwise. */
+export function joinLocation(base: string, ...parts: string[]): string {
+  if (!isS3Url(base)) return path.join(base, ...parts);
+  const rest = parts.flatMap((p) => p.split('/')).filter((p) => p !== '' && p !== '.');
+  return [base.replace(/\/+$/, ''), ...rest].join('/');
 }
 
 /** Parses s3://bucket[/prefix]; a missing or invalid bucket name is a usage error. */

@@ -172,6 +172,8 @@ export const archiveCrawlStage = defineStage<ArchiveCrawlConfig>({
   name: 'crawl-archive',
   module: import.meta.url,
   config: archiveCrawlConfig,
+  // WARC files are opened by the task (warc-source.ts), s3:// ones streamed by ranged GETs.
+  inputKind: 'locations',
   columns: () => ARCHIVE_COLUMNS,
   excludedColumns: (config) => (config.excluded ? [...ARCHIVE_COLUMNS, { name: 'reason', type: 'string' }] : undefined),
   plan: async (ctx): Promise<TaskPlan[]> => planArchiveTasks(await listWarcFiles(ctx.inputs, ctx.config), { tasks: ctx.tasks }),

@@ -7,7 +7,9 @@
 import { open, stat } from 'node:fs/promises';
 import type { TaskPlan } from '../../core/stage.js';
 import { UsageError } from '../../core/errors.js';
-import { nextMemberStart } from './member-starts.js';
+import { nextMemberStart, type RandomReader } from './member-starts.js';
+import { isS3Url } from '../../core/storage/s3-location.js';
+import { openS3Object, s3RandomReader } from './s3-warc.js';
 import { isUrl } from './warc-source.js';
 
 /** A file's share of a task: records whose (member) offset is in [start, end); no end = to the end of the file. */
@@ -31,13 +33,25 @@ export const ARCHIVE_TASK_BYTES = 64 * 1024 * 1024;
 interface FileInfo {
   warc: string;
   size: number;
-  /** Local and gzip: member boundaries can be searched for. */
+  /** Local or s3://, and gzip: member boundaries can be searched for. */
   splittable: boolean;
 }
 
 async function describe(warc: string): Promise<FileInfo> {
   // A URL's size is unknown without a request: weigh it as one task's worth, never split it.
   if (isUrl(warc)) return { warc, size: ARCHIVE_TASK_BYTES, splittable: false };
+  if (isS3Url(warc)) {
+    // An s3:// object has a size (HEAD) and ranged GETs: it is split like a local file.
+    const { storage, key } = openS3Object(warc);
+    try {
+      const st = await storage.stat(key);
+      if (!st) return { warc, size: 1, splittable: false };
+      const head = st.size >= 2 ? await storage.readRange(key, 0, 2) : new Uint8Array(0);
+      return { warc, size: Math.max(1, st.size), splittable: head[0] === 0x1f && head[1] === 0x8b };
+    } finally {
+      await storage.close();
+    }
+  }
   const st = await stat(warc).catch(() => undefined);
   // A missing file still gets its task, which fails with the reader's error, as before.
   if (!st) return { warc, size: 1, splittable: false };
@@ -54,7 +68,8 @@ async function describe(warc: string): Promise<FileInfo> {
 /** Cuts one file into about `pieces` ranges at verified member starts (fewer when it has fewer members, e.g. one whole-file gzip). */
 async function splitFile(f: FileInfo, pieces: number): Promise<ArchiveRange[]> {
   if (pieces <= 1 || !f.splittable) return [{ warc: f.warc, start: 0 }];
-  const fh = await open(f.warc, 'r');
+  const s3 = isS3Url(f.warc) ? openS3Object(f.warc) : undefined;
+  const fh: RandomReader & { close(): Promise<void> } = s3 ? Object.assign(s3RandomReader(s3.storage, s3.key, f.size), { close: () => s3.storage.close() }) : await open(f.warc, 'r');
   try {
     const cuts: number[] = [];
     for (let k = 1; k < pieces; k++) {

@@ -12,6 +12,9 @@
  * split must end exactly on it) and fails the task rather than repeat records.
  */
 import { open, type FileHandle } from 'node:fs/promises';
+
+/** What the scan reads through: a local file's handle, or ranged GETs of an s3:// object (archive-task-plan.ts). */
+export type RandomReader = Pick<FileHandle, 'read'>;
 import zlib from 'node:zlib';
 import { gzipHeaderLength } from './gzip-members.js';
 import { DEFAULT_MAX_BLOCK_BYTES } from './warc-reader.js';
@@ -31,13 +34,13 @@ const MAX_MEMBER_OUTPUT = DEFAULT_MAX_BLOCK_BYTES + 1024 * 1024;
 const WARC = Buffer.from('WARC/');
 
 /** Reads up to `length` bytes at `position` (fewer at the end of the file). */
-async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
+async function readAt(fh: RandomReader, position: number, length: number): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(length);
   return buf.subarray(0, await readFullyAt(fh, buf, position));
 }
 
 /** True when a gzip member that holds WARC text starts at `offset` of the file (see the module note). */
-export async function isMemberStart(fh: FileHandle, offset: number, fileSize: number): Promise<boolean> {
+export async function isMemberStart(fh: RandomReader, offset: number, fileSize: number): Promise<boolean> {
   for (let window = FIRST_WINDOW; ; window *= 2) {
     const buf = await readAt(fh, offset, Math.min(window, MAX_MEMBER_BYTES, fileSize - offset));
     const verdict = verifyMember(buf, offset + buf.length >= fileSize);
@@ -78,7 +81,7 @@ function verifyMember(buf: Buffer, atEof: boolean): boolean | 'more' {
  * The first verified member start at or after `from` and before `before`, or undefined.
  * Memory: one SCAN_CHUNK buffer plus one verification (MAX_MEMBER_BYTES in, MAX_MEMBER_OUTPUT out).
  */
-export async function nextMemberStart(fh: FileHandle, fileSize: number, from: number, before = fileSize): Promise<number | undefined> {
+export async function nextMemberStart(fh: RandomReader, fileSize: number, from: number, before = fileSize): Promise<number | undefined> {
   const stop = Math.min(before, fileSize);
   for (let pos = from; pos < stop; ) {
     // +2 so a magic that straddles two chunks is seen in the first.

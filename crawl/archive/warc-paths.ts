@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
 import { isUrl, warcDispatcher } from './warc-source.js';
 import { WarcSourceError } from './errors.js';
+import { isS3Url } from '../../core/storage/s3-location.js';
+import { openS3Object } from './s3-warc.js';
 
 /** Where Common Crawl serves the files its path lists name. */
 export const COMMON_CRAWL_PREFIX = 'https://data.commoncrawl.org/';
@@ -14,7 +16,17 @@ const MAX_LIST_BYTES = 64 * 1024 * 1024;
 /** Reads a path list (local or URL, plain or gzip) and returns full locations: relative entries get `prefix`. */
 export async function readWarcPathList(location: string, prefix = COMMON_CRAWL_PREFIX): Promise<string[]> {
   let bytes: Uint8Array;
-  if (isUrl(location)) {
+  if (isS3Url(location)) {
+    const { storage, key } = openS3Object(location);
+    try {
+      const st = await storage.stat(key);
+      if (!st) throw new WarcSourceError(location, 'cannot read path list: no such object');
+      if (st.size > MAX_LIST_BYTES) throw new WarcSourceError(location, `path list larger than ${MAX_LIST_BYTES} bytes`);
+      bytes = (await storage.readAll(key)) ?? new Uint8Array(0);
+    } finally {
+      await storage.close();
+    }
+  } else if (isUrl(location)) {
     const res = await request(location, { method: 'GET', dispatcher: warcDispatcher() }).catch((e: unknown) => {
       throw new WarcSourceError(location, `cannot fetch path list: ${(e as Error).message}`, { cause: e });
     });
@@ -36,5 +48,5 @@ export async function readWarcPathList(location: string, prefix = COMMON_CRAWL_P
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'))
-    .map((l) => (isUrl(l) || l.startsWith('/') ? l : base + l));
+    .map((l) => (isUrl(l) || isS3Url(l) || l.startsWith('/') ? l : base + l));
 }

@@ -6,6 +6,8 @@
 import { createReadStream } from 'node:fs';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { WarcSourceError } from './errors.js';
+import { isS3Url } from '../../core/storage/s3-location.js';
+import { s3WarcBytes } from './s3-warc.js';
 
 // Large reads amortise per-chunk overhead in the parser; 1 MiB keeps memory small.
 const READ_CHUNK = 1024 * 1024;
@@ -23,8 +25,9 @@ export function isUrl(location: string): boolean {
   return /^https?:\/\//i.test(location);
 }
 
-/** Streams a local file or URL from byte `start`. */
+/** Streams a local file, an HTTP(S) URL or an s3:// object (s3-warc.ts) from byte `start`. */
 export function openWarcSource(location: string, start = 0, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+  if (isS3Url(location)) return s3WarcBytes(location, start, signal);
   return isUrl(location) ? httpBytes(location, start, signal) : fileBytes(location, start);
 }
 

@@ -8,6 +8,7 @@
 //  3. remove their rows from every dataset (core/dataset-row-removal.ts);
 //  4. rebuild only the shards whose lineage names them, publish the new index, delete the old files;
 //  5. delete the temporaries killed runs left, append one line to the takedown log, then drop the journal.
+import { requireLocalPath } from '../../core/storage/s3-location.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readJsonIfExists, writeFileAtomic } from '../../core/atomic-file.js';
@@ -151,7 +152,7 @@ export async function runTakedown(o: TakedownOptions): Promise<TakedownResult> {
     // The pipeline's own lock: no run of it writes while its data is taken down.
     const lock = await acquireLock(lockPath(pipeline));
     release = () => lock.release();
-    await findTargets(pipeline.workdir, targets);
+    await findTargets(requireLocalPath(pipeline.workdir), targets);
     state = o.state ? path.resolve(o.state) : takedownStateDir(pipeline.workdir);
   } else {
     if (!o.state) throw new UsageError('--datasets needs --state DIR (where the deny list and the takedown log live)', { key: 'state' });
