@@ -204,9 +204,10 @@ slurmTest('quickstart pipeline: the Slurm executor on 3 nodes writes what the lo
     differing.shard = await assertSameOutput('shard', path.join(dirs[0], 'shard'), path.join(dirs[1], 'shard'), roots);
     // Exactly these fields differ, each for the reason allowedDiff gives.
     assertDiffs(differing, EXPECTED_QUICKSTART_DIFFS);
-    // Train ran as one job on the cluster (it is one process).
+    // Train ran as one task on the cluster (it is one process), then the finalize job that
+    // every stage ends with writes its SUCCESS record.
     const train = (await slurmJobs(dirs[1])).get('train')!;
-    assert.deepEqual(train.map((j) => j.role), ['array']);
+    assert.deepEqual(train.map((j) => j.role), ['array', 'finalize']);
     assert.equal((await nodesOf(train[0].id, 1)).size, 1);
   } finally {
     await site.close();
