@@ -45,8 +45,19 @@ ${pipelineTail(0)}`,
     const docs = await rowsOf(path.join(dir, 'work/generations', gen, 'dedupe'), ['id', 'url']);
     const tokens = new Map((await rowsOf(path.join(dir, 'work/generations', gen, 'tokenize'), ['id', 'tokens'])).map((r) => [String(r.id), Array.from(r.tokens as ArrayLike<number>)]));
     docs.sort((a, b) => String(a.id).localeCompare(String(b.id)));
-    const byUrl = docs.slice(0, 3);
-    const byId = docs.slice(10, 15);
+    // The crawl's order (8 fetches at once) decides which shard holds a document: take the 8 from
+    // documents wholly inside the first half of the shards, so the takedown must leave the other
+    // half untouched whatever that order was.
+    const firstHalf = new Set(before.splits.train.shards.slice(0, Math.floor(before.splits.train.shards.length / 2)).map((s) => s.file));
+    const inside = new Set<string>();
+    const outside = new Set<string>();
+    for (const s of before.splits.train.shards) {
+      for (const l of readFileSync(path.join(shards, s.lineage!.file), 'utf8').trim().split('\n').slice(1)) (firstHalf.has(s.file) ? inside : outside).add((JSON.parse(l) as [string])[0]);
+    }
+    const candidates = docs.filter((d) => inside.has(String(d.id)) && !outside.has(String(d.id)));
+    assert.ok(candidates.length >= 8, `documents only in the first half of the shards: ${candidates.length}`);
+    const byUrl = candidates.slice(0, 3);
+    const byId = candidates.slice(3, 8);
     const removed = [...byUrl, ...byId].map((d) => String(d.id));
     await writeFile(path.join(dir, 'urls.txt'), byUrl.map((d) => d.url).join('\n') + '\n');
     await writeFile(path.join(dir, 'ids.txt'), '# taken down\n' + byId.map((d) => d.id).join('\n') + '\n');
