@@ -16,10 +16,14 @@ import type { StageDefinition } from '../core/stage.js';
 import { definePhasedStage, phasedOf, type PhasedStage } from './phased-stage.js';
 import type { StageState } from './stage-state.js';
 
-/** The live crawl: one core stage, with a reopen so incremental pipelines can re-crawl its output. */
+/**
+ * The live crawl: one core stage, with a reopen so incremental pipelines can re-crawl its output.
+ * One task unless the entry sets `tasks:` (then its hosts are split by hash), on every executor.
+ */
 async function crawl(): Promise<PhasedStage> {
   const m = await import('../crawl/live/index.js');
-  return { ...phasedOf(m.liveCrawlStage as StageDefinition<unknown>), name: 'crawl', reopen: m.reopenForRecrawl };
+  const phased = phasedOf(m.liveCrawlStage as StageDefinition<unknown>);
+  return { ...phased, shapes: phased.shapes.map((s) => ({ ...s, defaultTasks: 1 })), name: 'crawl', reopen: m.reopenForRecrawl };
 }
 
 /** Dedupe's phases (signatures, clusters, filter; dedupe/dedupe-phases.ts). */

@@ -20,6 +20,12 @@ export interface PhaseShape {
    * written atomically), so the Slurm executor submits no plan job for it (but with --overwrite).
    */
   selfPlanning?: boolean;
+  /**
+   * Task count when neither the phase nor the stage sets one, on every executor (over
+   * `slurm.tasks`): the live crawl splits its hosts into tasks only when asked, so its output is
+   * the same locally and on a cluster.
+   */
+  defaultTasks?: number;
 }
 
 /** What opening a stage's phases gets from the pipeline runner. */

@@ -26,7 +26,7 @@ export function plannedPhases(s: PlannedStage, defaultTasks: number): PlannedPha
     const { tasks, extra_args, ...resources } = p;
     const defined = Object.fromEntries(Object.entries(resources).filter(([, v]) => v !== undefined));
     const slurm: StageSlurmSettings = { ...s.entry.slurm, ...defined, extra_args: [...(s.entry.slurm?.extra_args ?? []), ...(extra_args ?? [])], phases: undefined };
-    return { ...shape, tasks: shape.single ? 1 : (tasks ?? s.tasks ?? defaultTasks), slurm };
+    return { ...shape, tasks: shape.single ? 1 : (tasks ?? s.tasks ?? shape.defaultTasks ?? defaultTasks), slurm };
   });
 }
 

@@ -55,8 +55,6 @@ const LIVE_ONLY: ReadonlyArray<[keyof CrawlOptions, string]> = [
 const ARCHIVE_ONLY: ReadonlyArray<[keyof CrawlOptions, string]> = [
   ['maxFiles', '--max-files'],
   ['onCorrupt', '--on-corrupt'],
-  ['workers', '--workers'],
-  ['tasks', '--tasks'],
 ];
 
 /** Refuses the flags of the other mode: an option a mode cannot honour is bad usage, never ignored. */
@@ -162,8 +160,8 @@ export function register(program: Command): void {
     .option('--allow-private', 'live: allow private, loopback and link-local addresses (local sites); refused without it')
     .option('--recrawl', 'live: crawl a finished output again: conditional GETs, 304 keeps the stored document, changed pages get a new version')
     .option('--max-files <n>', 'archives: read at most this many files (after expanding --warc-list), for a sample of a crawl')
-    .option('--workers <n>', 'archives: tasks run at once, one per core by default (the output is the same for any number)')
-    .option('--tasks <n>', 'archives: number of tasks (default: one per 64 MiB of input); small files are grouped, a big per-record .warc.gz is cut at gzip member starts')
+    .option('--workers <n>', 'tasks run at once, one per core by default (the output is the same for any number)')
+    .option('--tasks <n>', 'live: tasks that split the hosts by a hash of each (default 1; a host is crawled by one task, so politeness holds; --max-pages is shared out); archives: default one per 64 MiB of input, small files are grouped, a big per-record .warc.gz is cut at gzip member starts')
     .option('--on-corrupt <what>', 'archives: a truncated or corrupt file fails its task (fail, default) or is counted and skipped (skip)')
     .option('--overwrite', 'replace an output made with another config')
     .option('--wait', 'if another run is writing --out, wait for it instead of failing (KILN_OUTPUT_LOCKED)')
@@ -226,7 +224,9 @@ export function register(program: Command): void {
         ]);
         // A re-crawl's stats are its own generation's (the crawler starts them afresh).
         if (opts.recrawl) await reopenForRecrawl(opts.out);
-        summary = await runStage(liveCrawlStage, { out: opts.out, config, overwrite: opts.overwrite, wait: opts.wait, onWait: onOutputWait(opts.out), signal: stopSignal(), quiet: opts.json });
+        const workers = intOption(opts.workers, '--workers');
+        const tasks = intOption(opts.tasks, '--tasks');
+        summary = await runStage(liveCrawlStage, { out: opts.out, config, workers, tasks, overwrite: opts.overwrite, wait: opts.wait, onWait: onOutputWait(opts.out), signal: stopSignal(), quiet: opts.json });
       }
       const stopped = await endIfStopped({ out: summary.out });
       const empty = stopped ? undefined : explainEmpty(summary);

@@ -15,6 +15,7 @@ import { canonicalUrl, versionedId } from './canonical-url.js';
 import type { LiveCrawlConfig } from './config.js';
 import { CrawlStore, type PageState, type QueuedUrl } from './crawl-store.js';
 import { HostGate } from './host-gate.js';
+import { hostTask, pageShare } from './host-partition.js';
 import { extractLinks } from './html-links.js';
 import { createHttpAgent } from './http-client.js';
 import { PageFetcher, type FetchOutcome } from './page-fetcher.js';
@@ -59,11 +60,27 @@ function sha1(text: string): string {
   return createHash('sha1').update(text).digest('hex');
 }
 
-/** Runs (or resumes, or re-crawls) the live crawl of `ctx.out`. */
+/**
+ * Where task `task` of `taskCount` keeps its crawl store, and the prefix of its WARC files: a
+ * one-task crawl keeps the layout it always had; a task of several has its own of each, so
+ * tasks running at once on different nodes never share a file.
+ */
+export function crawlTaskPaths(out: string, task: number, taskCount: number): { store: string; warcPrefix: string } {
+  const base = layout.stageState(out, 'crawl');
+  if (taskCount <= 1) return { store: base, warcPrefix: 'kiln-' };
+  const t = String(task).padStart(5, '0');
+  return { store: path.join(base, `task-${t}`), warcPrefix: `kiln-t${t}-` };
+}
+
+/** Runs (or resumes, or re-crawls) task `ctx.task` of the live crawl of `ctx.out`: the hosts it owns (host-partition.ts). */
 export async function runLiveCrawl(ctx: TaskContext<LiveCrawlConfig>): Promise<void> {
   const { config, writer, stats, log } = ctx;
-  const store = await CrawlStore.open(layout.stageState(ctx.out, 'crawl'));
-  const warc = config.warc ? await WarcWriter.open(path.join(ctx.out, 'warc'), WARC_SOFTWARE) : null;
+  const { index: task } = ctx.task;
+  const paths = crawlTaskPaths(ctx.out, task, ctx.taskCount);
+  const owns = (u: URL): boolean => hostTask(u.host, ctx.taskCount) === task;
+  const maxPages = pageShare(config.maxPages, task, ctx.taskCount);
+  const store = await CrawlStore.open(paths.store);
+  const warc = config.warc ? await WarcWriter.open(path.join(ctx.out, 'warc'), WARC_SOFTWARE, paths.warcPrefix) : null;
   const stop = new AbortController();
   // Every request, gate wait and backoff sleep listens to this one signal: up to a few per slot.
   setMaxListeners(config.concurrency * 4 + 16, stop.signal);
@@ -84,12 +101,19 @@ export async function runLiveCrawl(ctx: TaskContext<LiveCrawlConfig>): Promise<v
       ? { gen: prior.complete ? prior.gen + 1 : prior.gen, batch: prior.batch, pages: prior.complete ? 0 : prior.pages, complete: false }
       : { gen: 1, batch: 0, pages: 0, complete: false };
     const rebuilt = await store.rebuild(cursor.batch, Boolean(prior?.complete));
-    log.info('crawl_start', { gen: cursor.gen, resumed: Boolean(prior && !prior.complete), queued: rebuilt.queued, rolledBack: rebuilt.rolledBack, seen: store.size });
+    log.info('crawl_start', { task, tasks: ctx.taskCount, gen: cursor.gen, resumed: Boolean(prior && !prior.complete), queued: rebuilt.queued, rolledBack: rebuilt.rolledBack, seen: store.size });
 
-    const seedUrls = config.urls.map((u) => canonicalUrl(u)).filter((u): u is string => u !== null);
-    const sitemapUrls = config.sitemaps.map((u) => canonicalUrl(u)).filter((u): u is string => u !== null);
-    const scopeHosts = new Set([...seedUrls, ...sitemapUrls].map((u) => new URL(u).host));
-    const inScope = (u: URL): boolean => !config.sameHost || scopeHosts.has(u.host);
+    const allSeeds = config.urls.map((u) => canonicalUrl(u)).filter((u): u is string => u !== null);
+    const allSitemaps = config.sitemaps.map((u) => canonicalUrl(u)).filter((u): u is string => u !== null);
+    // --same-host scope is every seed host, whichever task owns it.
+    const scopeHosts = new Set([...allSeeds, ...allSitemaps].map((u) => new URL(u).host));
+    const inCrawl = (u: URL): boolean => !config.sameHost || scopeHosts.has(u.host);
+    // What this task fetches: its own hosts of the crawl's scope. A link or a redirect to a host
+    // another task owns is left to that task (counted as other_task_links / dropped_other_task):
+    // it reaches the page from its own seeds and sitemaps, never from this task's pages.
+    const inScope = (u: URL): boolean => inCrawl(u) && owns(u);
+    const seedUrls = allSeeds.filter((u) => owns(new URL(u)));
+    const sitemapUrls = allSitemaps.filter((u) => owns(new URL(u)));
 
     const common = {
       agent, gate, userAgent: config.userAgent, allowPrivate: config.allowPrivate,
@@ -101,7 +125,7 @@ export async function runLiveCrawl(ctx: TaskContext<LiveCrawlConfig>): Promise<v
       ? new RobotsCache({ userAgent: config.userAgent, errorTtlMs: config.robotsErrorTtlMs, load: (origin) => fetcher.loadRobots(origin, stop.signal) })
       : null;
     const fetcher: PageFetcher = new PageFetcher({
-      ...common, robots, inScope,
+      ...common, robots, inScope: inCrawl, owns,
       contentTypes: config.contentTypes, maxBodyBytes: config.maxBodyBytes, truncateBody: config.truncateBody,
     });
 
@@ -263,7 +287,10 @@ export async function runLiveCrawl(ctx: TaskContext<LiveCrawlConfig>): Promise<v
       if (warc) void warc.write(batch, { url: finalUrl, date: new Date(), status: outcome.status, headers: outcome.headers, body: outcome.body, truncated: outcome.truncated });
       if (rec.depth < config.maxDepth) {
         for (const link of links) {
-          if (inScope(new URL(link)) && store.enqueue(link, rec.depth + 1)) count('discovered');
+          const u = new URL(link);
+          if (!inCrawl(u)) continue;
+          if (!owns(u)) count('other_task_links');
+          else if (store.enqueue(link, rec.depth + 1)) count('discovered');
         }
       }
     };
@@ -295,12 +322,12 @@ export async function runLiveCrawl(ctx: TaskContext<LiveCrawlConfig>): Promise<v
     let inflight = 0;
     const window = config.concurrency * 2; // URLs held in memory beyond those in flight: bounded
     while (!stop.signal.aborted) {
-      if (pagesStarted >= config.maxPages) break;
+      if (pagesStarted >= maxPages) break;
       if (inflight >= window) {
         await new Promise<void>((r) => { wake = r; });
         continue;
       }
-      const items = await store.take(Math.min(window - inflight, config.maxPages - pagesStarted));
+      const items = await store.take(Math.min(window - inflight, maxPages - pagesStarted));
       if (items.length === 0) {
         if (inflight === 0) break;
         await new Promise<void>((r) => { wake = r; });

@@ -20,7 +20,7 @@ export interface Validators {
 export type SkipReason =
   | 'robots' | 'robots_unreachable' | 'private_address' | 'bad_url' | 'content_type' | 'too_large'
   | 'http_status' | 'redirect_loop' | 'too_many_redirects' | 'retries_exhausted' | 'retry_after_too_long'
-  | 'network' | 'encoding' | 'offsite_redirect' | 'takedown';
+  | 'network' | 'encoding' | 'offsite_redirect' | 'other_task' | 'takedown';
 
 /** The outcome of fetching one URL. */
 export type FetchOutcome =
@@ -45,6 +45,8 @@ export interface PageFetcherOptions {
   maxRedirects: number;
   /** Whether a redirect may leave the crawl's scope (e.g. --same-host); default: anywhere. */
   inScope?: (url: URL) => boolean;
+  /** Whether this task owns a host (host-partition.ts); a redirect to another task's host is left to it. Default: every host. */
+  owns?: (url: URL) => boolean;
 }
 
 class RetryLater extends Error {
@@ -231,6 +233,7 @@ export class PageFetcher {
       if (visited.has(next)) return { kind: 'skipped', reason: 'redirect_loop', url: startUrl, detail: next };
       if (hop + 1 > this.o.maxRedirects) return { kind: 'skipped', reason: 'too_many_redirects', url: startUrl, detail: next };
       if (this.o.inScope && !this.o.inScope(new URL(next))) return { kind: 'skipped', reason: 'offsite_redirect', url: startUrl, detail: next };
+      if (this.o.owns && !this.o.owns(new URL(next))) return { kind: 'skipped', reason: 'other_task', url: startUrl, detail: next };
       current = next;
     }
   }

@@ -1,5 +1,5 @@
 // Re-crawl of an existing output. runStage skips a finished dataset, so a re-crawl first
-// reopens task 0: its done marker and SUCCESS.json go, its parts and commits stay. The task
+// reopens every task: its done marker and SUCCESS.json go, its parts and commits stay. The task
 // then finds a cursor marked complete and starts a new generation: every known URL is queued
 // again with its stored ETag/Last-Modified, 304s keep the old document, changed pages add a
 // new version (id `<urlId>.v<N>`).
@@ -16,5 +16,5 @@ export async function reopenForRecrawl(out: string): Promise<void> {
     throw new UsageError(`--recrawl: ${out} is not the output of a live crawl (stage ${manifest.stage})`, { path: out });
   }
   await fs.rm(layout.success(out), { force: true });
-  await fs.rm(layout.doneMarker(out, 0), { force: true });
+  for (const t of manifest.tasks) await fs.rm(layout.doneMarker(out, t.index), { force: true });
 }

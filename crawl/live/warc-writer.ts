@@ -29,13 +29,16 @@ export class WarcWriter {
   private records = 0;
   private queue: Promise<void> = Promise.resolve();
 
-  private constructor(readonly dir: string, private readonly software: string) {}
+  private constructor(readonly dir: string, private readonly software: string, private readonly prefix: string) {}
 
-  /** Opens the WARC folder, deleting files left unfinished by a killed run. */
-  static async open(dir: string, software: string): Promise<WarcWriter> {
+  /**
+   * Opens the WARC folder for files named `<prefix><batch>.warc.gz`, deleting the ones with this
+   * prefix a killed run left unfinished (another task's, writing beside it, are not touched).
+   */
+  static async open(dir: string, software: string, prefix = 'kiln-'): Promise<WarcWriter> {
     await makeDirs(dir);
-    for (const name of await fs.readdir(dir)) if (name.endsWith(TMP_SUFFIX)) await fs.rm(path.join(dir, name), { force: true });
-    return new WarcWriter(dir, software);
+    for (const name of await fs.readdir(dir)) if (name.startsWith(prefix) && name.endsWith(TMP_SUFFIX)) await fs.rm(path.join(dir, name), { force: true });
+    return new WarcWriter(dir, software, prefix);
   }
 
   /** Appends a response record to the file of `batch` (serialised in call order). */
@@ -46,7 +49,7 @@ export class WarcWriter {
 
   private async ensureFile(batch: number): Promise<fs.FileHandle> {
     if (this.file) return this.file;
-    const name = `kiln-${String(batch).padStart(6, '0')}`;
+    const name = `${this.prefix}${String(batch).padStart(6, '0')}`;
     this.finalPath = path.join(this.dir, `${name}.warc.gz`);
     this.tmpPath = path.join(this.dir, `${name}${TMP_SUFFIX}`);
     this.file = await fs.open(this.tmpPath, 'w');

@@ -105,8 +105,8 @@ export function slurmJobPlan(plan: PipelinePlan, runDir: string, options: { over
   const run = stagesToRun(plan);
   return plan.stages.map((s, i) => {
     if (!run[i]) return undefined;
-    const stageTasks = s.tasks ?? settings.tasks;
     const phases = plannedPhases(s, settings.tasks);
+    const stageTasks = s.tasks ?? (phases.length === 1 ? phases[0].defaultTasks : undefined) ?? settings.tasks;
     // A one-phase stage's jobs are named after the stage alone (and `kiln task` needs no --phase).
     const named = phases.length > 1;
     const jobs: JobSpec[] = [];

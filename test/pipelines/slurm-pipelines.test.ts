@@ -9,7 +9,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { readInputRows, listInputFiles } from '../../core/input-files.js';
-import { startDemoSite } from '../../pipelines/examples/demo-site.js';
+import { hostTask } from '../../crawl/live/host-partition.js';
+import { startDemoSite, type DemoSite } from '../../pipelines/examples/demo-site.js';
 import { QUICKSTART_YAML } from '../../pipelines/examples/quickstart.js';
 import { runPipeline } from '../../pipelines/runner.js';
 import type { StageReport } from '../../pipelines/stage-report.js';
@@ -56,7 +57,7 @@ async function filesUnder(dir: string): Promise<Map<string, Buffer>> {
  * (LMDB's reader table: the pids and slots of the processes that opened the crawl store; its
  * data.mdb is compared). SUCCESS.json and the JSON records below are compared field by field.
  */
-const BOOKKEEPING = /^_kiln\/(commits|done)\/|^_kiln\/dataset\.json$|^_kiln\/crawl\/lock\.mdb$/;
+const BOOKKEEPING = /^_kiln\/(commits|done)\/|^_kiln\/dataset\.json$|^_kiln\/crawl\/(task-\d+\/)?lock\.mdb$/;
 /** JSON files compared field by field (see jsonDiffs), not byte for byte. */
 const FIELDWISE = /^index\.json$|^_kiln\/SUCCESS\.json$|^_kiln\/dedupe\/run\.json$|^_kiln\/shard\/index-g\d+\.json$/;
 
@@ -315,11 +316,45 @@ slurmTest('WARC pipeline on Slurm: shard runs as phases (scatter, pack) whose ar
   const { dirs } = await runWarcPipelines(warcDir);
   const shard = (await slurmJobs(dirs[1])).get('shard')!;
   const arrays = shard.filter((j) => j.role === 'array' && j.phase);
-  // needs shard phases (branch shardphases17): today shard is one core stage whose plan has one
-  // task (the other elements of its array exit at once), so this fails until shard is phases.
   assert.ok(arrays.some((j) => j.phase === 'scatter') && arrays.some((j) => j.phase === 'pack'), `shard ran as ${shard.map((j) => `${j.phase ?? ''}${j.phase ? '-' : ''}${j.role}`).join(', ')}, not as scatter/pack phase arrays`);
   for (const a of arrays.filter((j) => j.phase === 'scatter' || j.phase === 'pack')) {
     const nodes = await nodesOf(a.id, 6);
     assert.ok(nodes.size >= 3, `shard ${a.phase}: 6 tasks ran on ${[...nodes].join(',')}`);
+  }
+});
+
+slurmTest('live crawl split by host into 3 tasks: the Slurm array writes what the local executor writes, one host a task, on >= 2 nodes', async () => {
+  // One site per task: sites on new ports until each of the 3 tasks owns one (ports are random).
+  const all: DemoSite[] = [];
+  const owner = new Map<number, DemoSite>();
+  try {
+    while (owner.size < 3) {
+      const site = await startDemoSite({ host: clusterFacingAddress(), port: 0, articles: 20 });
+      all.push(site);
+      const task = hostTask(new URL(site.url).host, 3);
+      if (!owner.has(task)) owner.set(task, site);
+    }
+    const sites = [...owner.values()];
+    // One request at a time in each task: each task's pages are then written in its frontier's
+    // order, on any executor, so the outputs can be compared byte for byte.
+    const crawl = { urls: sites.map((s) => `${s.url}/`), allowPrivate: true, perHostDelayMs: 0, perHostConcurrency: 1, concurrency: 1, tasks: 3, maxPages: 300 };
+    const yaml = (slurm: boolean): string => stringify({ name: 'split-crawl', workdir: '.', ...(slurm ? { executor: 'slurm', slurm: SLURM } : {}), stages: { crawl } });
+    const dirs: [string, string] = [await tempDir('kiln-split-local-'), await tempDir('kiln-split-slurm-')];
+    const l = await runPipeline(await writePipeline(dirs[0], yaml(false)), { quiet: true });
+    const s = await runPipeline(await writePipeline(dirs[1], yaml(true)), { quiet: true });
+    assert.deepEqual(summary(s.reports), summary(l.reports));
+    assert.ok(l.reports[0].docsOut >= 3 * 20, `every site's articles: ${l.reports[0].docsOut}`);
+    // Each task wrote the pages of its own host only.
+    const parts = (await fs.readdir(path.join(dirs[0], 'crawl'))).filter((f) => f.endsWith('.parquet'));
+    for (const part of parts) {
+      const task = Number(/^part-(\d+)-/.exec(part)![1]);
+      for (const row of (await rowsOf(path.join(dirs[0], 'crawl', part), ['text'])) as Array<{ url: string }>) assert.equal(row.url.startsWith(`${owner.get(task)!.url}/`), true, `${part}: ${row.url}`);
+    }
+    assertDiffs({ crawl: await assertSameOutput('crawl', path.join(dirs[0], 'crawl'), path.join(dirs[1], 'crawl'), dirs, { columns: ['fetched_at'] }) }, { crawl: { '_kiln/SUCCESS.json': ['bytes', 'finishedAt', 'seconds'] } });
+    const [array] = (await slurmJobs(dirs[1])).get('crawl')!.filter((j) => j.role === 'array');
+    const nodes = await nodesOf(array.id, 3);
+    assert.ok(nodes.size >= 2, `the crawl's 3 tasks ran on ${[...nodes].join(',')}`);
+  } finally {
+    for (const site of all) await site.close();
   }
 });
