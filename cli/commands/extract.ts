@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import type { Command } from 'commander';
 import { IoError } from '../../core/errors.js';
+import { requireLocalPath } from '../../core/storage/s3-location.js';
 import { printJson } from '../print.js';
 
 // A saved page larger than this decompressed is not a page; stops gzip bombs.
@@ -18,7 +19,7 @@ export function register(program: Command): void {
       const { decodeHtml, extractMainText } = await import('../../crawl/extract/index.js');
       const results: { file: string; text: string; title?: string }[] = [];
       for (const file of files) {
-        let bytes: Uint8Array = await readFile(file).catch((e: unknown) => {
+        let bytes: Uint8Array = await readFile(requireLocalPath(file)).catch((e: unknown) => {
           throw new IoError(`cannot read ${file}: ${(e as Error).message}`, { path: file }, { cause: e });
         });
         if (bytes[0] === 0x1f && bytes[1] === 0x8b) {

@@ -33,6 +33,8 @@ test('bad values are exit 2 across commands', () => {
   assertUsage(kiln('tokenize', '--in', 'a', '--out', 'b', '--part-mb', '0'), /--part-mb/);
   assertUsage(kiln('inspect', 'a', '--samples', 'many'), /--samples/);
   assertUsage(kiln('run', 'p.yaml', '--executor', 'k8s'), /--executor/);
+  // A command that reads local files only says so for s3://, rather than "file not found".
+  assertUsage(kiln('extract', 's3://bucket/page.html'), /s3:\/\/bucket\/page\.html: s3:\/\/ is not supported here/);
 });
 
 test('crawl refuses options its mode cannot honour, and validates --extractor/--languages', () => {
