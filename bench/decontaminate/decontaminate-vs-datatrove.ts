@@ -10,7 +10,7 @@
 // the run fails unless their counts agree.
 //   node dist/bench/decontaminate/decontaminate-vs-datatrove.js [--mb 20] [--reps 3]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,16 +21,13 @@ import { buildEvalIndex } from '../../dedupe/eval-sets.js';
 import { webLines } from '../../test/dedupe/contamination-corpus.js';
 import { median } from '../median.js';
 import { printResult } from '../result-line.js';
+import { benchData } from '../../test/core/project-paths.js';
 
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '20' }, reps: { type: 'string', default: '3' } } });
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
-const shared = path.resolve(root, '../shared/data');
-if (!existsSync(shared)) {
-  // A missing input is a failed bench, not a quiet skip (bench/README.md).
-  console.error(`decontaminate bench: ${shared} absent`);
-  process.exit(1);
-}
+// A missing input is a failed bench, not a quiet skip (bench/README.md).
+const shared = benchData('decontaminate bench');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-decon-'));
 // 20 MB of documents per run: removed however the run ends.
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));

@@ -9,12 +9,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MinHasher, estimatedJaccard } from '../../dedupe/minhash.js';
 import { bandKeys } from '../../dedupe/lsh.js';
 import { exactJaccard } from '../../dedupe/exact-jaccard.js';
 import { printResult } from '../result-line.js';
+import { benchData } from '../../test/core/project-paths.js';
 
 interface Pair {
   label: number | null;
@@ -23,10 +23,8 @@ interface Pair {
   second_doc: string;
 }
 
-
 const { values } = parseArgs({ options: { report: { type: 'string' } } });
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const file = path.resolve(root, '../shared/data/dedup/copycat-canonical-link-judgments.dev.jsonl.gz');
+const file = path.join(benchData('judged-pairs bench'), 'dedup/copycat-canonical-link-judgments.dev.jsonl.gz');
 if (!existsSync(file)) {
   console.error(`judged-pairs: ${file} is absent: this bench needs the shared CopyCat judgments`);
   process.exit(1);

@@ -17,10 +17,9 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../../core/log.js';
 import { readDocuments } from '../../core/input-files.js';
 import { runDedupe } from '../../dedupe/dedupe-run.js';
-import { sharedDataDir } from '../extraction/corpus.js';
 import { writeGeneratedCorpus } from './generated-corpus.js';
+import { benchData } from '../../test/core/project-paths.js';
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 
 interface StepCost {
@@ -60,7 +59,7 @@ if (values.child) {
   await child(values.inputs!.split(','), values.out!, Number(values.tasks));
 } else {
   const t0 = performance.now();
-  const files = await writeGeneratedCorpus(sharedDataDir(projectRoot), path.join(values.dir!, 'input'), Number(values.files), Number(values['file-mb']) * 1e6);
+  const files = await writeGeneratedCorpus(benchData('dedupe phase-cpu bench'), path.join(values.dir!, 'input'), Number(values.files), Number(values['file-mb']) * 1e6);
   const gb = files.reduce((n, f) => n + statSync(f).size, 0) / 1e9;
   console.log(`input: ${files.length} JSONL files, ${gb.toFixed(2)} GB (ready in ${((performance.now() - t0) / 1000).toFixed(0)} s); load ${load()}`);
   const results: { tasks: number; keptDigest: string; kept: number }[] = [];

@@ -14,11 +14,12 @@ import { exactHash } from '../../dedupe/exact-hash.js';
 import { MinHasher } from '../../dedupe/minhash.js';
 import { median } from '../median.js';
 import { printResult } from '../result-line.js';
+import { benchData } from '../../test/core/project-paths.js';
 
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '20' }, report: { type: 'string' } } });
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
-const source = path.resolve(root, '../shared/data/text/tinyshakespeare.txt');
+const source = path.join(benchData('dedupe signatures bench'), 'text/tinyshakespeare.txt');
 if (!existsSync(source)) {
   // A missing input is a failed bench, not a quiet skip (bench/README.md).
   console.error(`signatures bench: ${source} absent`);

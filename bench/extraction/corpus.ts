@@ -24,11 +24,6 @@ export interface SegmentPage {
   without: string[];
 }
 
-/** The shared data directory, resolved from the project root as the brief says. */
-export function sharedDataDir(projectRoot: string): string {
-  return path.resolve(projectRoot, '../shared/data');
-}
-
 /** The scrapinghub pages, or undefined when the shared data is absent. */
 export function loadScrapinghub(dataDir: string): ArticlePage[] | undefined {
   const dir = path.join(dataDir, 'extraction/scrapinghub');

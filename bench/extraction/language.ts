@@ -7,7 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { franc } from 'franc';
 import { decodeHtml, detectLanguage, extractMainText } from '../../crawl/extract/index.js';
-import { loadTrafilatura, sharedDataDir } from './corpus.js';
+import { loadTrafilatura } from './corpus.js';
+import { benchData } from '../../test/core/project-paths.js';
 
 // franc answers ISO 639-3; the corpus's languages mapped to the ISO 639-1 codes eld uses.
 const ISO3: Record<string, string> = { eng: 'en', deu: 'de', fra: 'fr', spa: 'es', pol: 'pl', ita: 'it', nld: 'nl', por: 'pt', rus: 'ru', cmn: 'zh', arb: 'ar', ces: 'cs', swe: 'sv', dan: 'da', fin: 'fi', hun: 'hu', tur: 'tr', ukr: 'uk', jpn: 'ja', ell: 'el', ron: 'ro' };
@@ -39,6 +40,5 @@ export function measureLanguageId(dataDir: string): { prefix: number; pages: num
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-  for (const r of measureLanguageId(sharedDataDir(root))) console.log(JSON.stringify(r));
+  for (const r of measureLanguageId(benchData('language-id bench'))) console.log(JSON.stringify(r));
 }

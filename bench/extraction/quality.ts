@@ -7,10 +7,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeHtml, extractMainText } from '../../crawl/extract/index.js';
-import { loadScrapinghub, loadScrapinghubReference, loadTrafilatura, sharedDataDir } from './corpus.js';
+import { loadScrapinghub, loadScrapinghubReference, loadTrafilatura } from './corpus.js';
 import { articleBenchmarkF1, segmentCounts, segmentF1, shingleScore } from './metrics.js';
 import { readabilityText } from './readability-peer.js';
 import { inHalf, type CorpusHalf } from './split.js';
+import { benchData } from '../../test/core/project-paths.js';
 
 /** Precision, recall and F1 of one system on one corpus (accuracy under trafilatura's metric). */
 export interface SystemScore {
@@ -97,14 +98,13 @@ export function measureQuality(dataDir: string, opts: QualityOptions): QualityRe
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
   const i = process.argv.indexOf('--half');
   const half = (i > 0 ? process.argv[i + 1] : 'held-out') as CorpusHalf;
   if (!['held-out', 'tuning', 'all'].includes(half)) {
     console.error(`kiln: KILN_USAGE: --half must be held-out, tuning or all, not ${JSON.stringify(half)}`);
     process.exit(2);
   }
-  const r = measureQuality(sharedDataDir(root), {
+  const r = measureQuality(benchData('extraction quality bench'), {
     half,
     peers: !process.argv.includes('--no-peers'),
     perPage: process.argv.includes('--pages') ? (l) => console.log(l) : undefined,

@@ -5,10 +5,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeHtml, extractMainText } from '../../crawl/extract/index.js';
-import { loadScrapinghub, loadTrafilatura, sharedDataDir } from './corpus.js';
+import { loadScrapinghub, loadTrafilatura } from './corpus.js';
 import { readabilityText } from './readability-peer.js';
 import { median } from '../median.js';
 import { printResult } from '../result-line.js';
+import { benchData } from '../../test/core/project-paths.js';
 
 
 function timeIt(pages: string[], fn: (html: string) => unknown): number {
@@ -44,8 +45,7 @@ export function measureSpeed(dataDir: string, rounds = 3): { pages: number; kiln
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-  const m = measureSpeed(sharedDataDir(root), Number(process.argv[2] ?? 3));
+  const m = measureSpeed(benchData('extraction speed bench'), Number(process.argv[2] ?? 3));
   console.log(JSON.stringify(m));
   printResult({ bench: 'extraction', what: `main-text extraction, ${m.pages} pages, one thread`, peer: '@mozilla/readability on linkedom', ratio: m.ratio });
 }

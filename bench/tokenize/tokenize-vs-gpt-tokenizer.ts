@@ -15,10 +15,11 @@ import { writeBenchCorpus } from './corpus.js';
 import { median } from '../median.js';
 import { timedProcess, type TimedRun } from './timed-process.js';
 import { printResult } from '../result-line.js';
+import { benchData } from '../../test/core/project-paths.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
-const shared = path.resolve(root, '../shared/data');
+const shared = benchData('tokenize bench');
 const megabytes = Number(process.argv[2] ?? 25);
 const entry = path.join(root, 'dist/cli/bin.js');
 const repeats = Number(process.argv[3] ?? 3);

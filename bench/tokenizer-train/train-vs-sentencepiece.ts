@@ -17,7 +17,7 @@ import { timedProcess, type TimedRun } from '../tokenize/timed-process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
-const shared = path.resolve(root, '../shared/data');
+const shared = benchData('tokenizer-train bench');
 const vocab = Number(process.argv[2] ?? 8000);
 const repeats = Number(process.argv[3] ?? 3);
 const megabytes = Number(process.argv[4] ?? 25);
@@ -43,6 +43,7 @@ spm.SentencePieceTrainer.train(input=sys.argv[1], model_prefix=sys.argv[2], mode
     character_coverage=1.0, byte_fallback=True, max_sentence_length=1 << 20, minloglevel=2, num_threads=1)
 `;
 import { printResult } from '../result-line.js';
+import { benchData } from '../../test/core/project-paths.js';
 
 const loadBefore = loadAverage();
 const runs: Record<string, TimedRun[]> = { spm: [], kiln: [] };

@@ -20,9 +20,10 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
 import { readDocuments } from '../../core/input-files.js';
-import { loadScrapinghub, loadTrafilatura, sharedDataDir } from '../extraction/corpus.js';
+import { loadScrapinghub, loadTrafilatura } from '../extraction/corpus.js';
 import { median } from '../median.js';
 import { timedProcess } from '../tokenize/timed-process.js';
+import { benchData } from '../../test/core/project-paths.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const kilnBin = path.join(projectRoot, 'dist/cli/bin.js');
@@ -88,7 +89,7 @@ const cores = Number(values.workers ?? os.availableParallelism());
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-warc-'));
 try {
   const t0 = performance.now();
-  const { file, records } = writeArchive(sharedDataDir(projectRoot), dir, mb);
+  const { file, records } = writeArchive(benchData('warc crawl-workers bench'), dir, mb);
   const size = statSync(file).size;
   console.log(`input: ${(size / 1e6).toFixed(1)} MB, ${records} response records, written in ${((performance.now() - t0) / 1000).toFixed(1)} s; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const runs: Record<number, { seconds: number[]; cpu: number[]; digest?: string; docs?: number; tasks?: number }> = { 1: { seconds: [], cpu: [] }, [cores]: { seconds: [], cpu: [] } };

@@ -26,6 +26,7 @@ import { loadAverage } from '../load-average.js';
 import { parseHttpRequestHead } from './http-request-head.js';
 import { median } from '../median.js';
 import { printResult } from '../result-line.js';
+import { benchData } from '../../test/core/project-paths.js';
 
 
 function listWarcs(dir: string): string[] {
@@ -121,10 +122,9 @@ export async function measureWarc(file: string, rounds: number, parseHttp: boole
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-warc-'));
   try {
-    const file = makeInput(path.resolve(root, '../shared/data'), Number(process.argv[2] ?? 200), dir);
+    const file = makeInput(benchData('warc records bench'), Number(process.argv[2] ?? 200), dir);
     const rounds = Number(process.argv[3] ?? 3);
     const raw = await measureWarc(file, rounds, false);
     const http = await measureWarc(file, rounds, true);
