@@ -15,7 +15,7 @@ const SETTINGS = { seqLen: 32, eosId: EOS, vocabSize: VOCAB, valFraction: 0.1, s
 
 slurmTest('executor slurm: shard runs as a scatter and a pack array over >= 3 nodes and writes what runShard writes, byte for byte', async () => {
   const dir = await tempDir('kiln-shard-');
-  // Six part files: the scatter's three tasks get two each.
+  // Six part files: the scatter's six tasks get one each.
   const input = writeTokenDataset(path.join(dir, 'tokens'), makeDocs(3000, 21, 'd'), 500);
   const ref = path.join(dir, 'ref');
   await runShard({ ...SETTINGS, inputs: [input], out: ref });
@@ -23,7 +23,7 @@ slurmTest('executor slurm: shard runs as a scatter and a pack array over >= 3 no
     'name: sh',
     'workdir: ./work',
     'executor: slurm',
-    'slurm: { tasks: 3, parallelism: 3, poll_seconds: 0.3, cpus_per_task: 2 }',
+    'slurm: { tasks: 6, parallelism: 6, poll_seconds: 0.3, cpus_per_task: 2 }',
     'stages:',
     '  shard:',
     `    inputs: [${JSON.stringify(input)}]`,
@@ -37,8 +37,11 @@ slurmTest('executor slurm: shard runs as a scatter and a pack array over >= 3 no
   assert.deepEqual(shardFiles(out), shardFiles(ref));
   const jobs = result.reports[0].jobs!;
   assert.equal(jobs.length, 6, 'plan, array and finalize job per phase');
+  // Six elements of 2 CPUs on nodes of 4 (.ci/slurm.sh): a node holds two at once, so any five
+  // running together span three nodes, also while another test's job holds up to two CPUs on one.
+  // (With three elements, such a job let Slurm run all of them on two nodes.)
   for (const [p, phase] of ['scatter', 'pack'].entries()) {
-    const elements = [...(await sacctNodes(jobs[3 * p + 1], 3)).values()];
+    const elements = [...(await sacctNodes(jobs[3 * p + 1], 6)).values()];
     const nodes = new Set(elements.map((e) => e.node));
     assert.ok(nodes.size >= 3, `${phase} elements ran on ${[...nodes].join(',')}`);
   }
