@@ -22,7 +22,9 @@ process.env.KILN_LOG = 'silent';
 // Slurm jobs inherit this environment; no coverage files from the compute nodes' processes.
 delete process.env.NODE_V8_COVERAGE;
 
-const SLURM = { tasks: 6, parallelism: 6, poll_seconds: 0.3 };
+// Two CPUs an element on nodes of 4 (.ci/slurm.sh): a node runs two elements at once, so five of
+// the six running together span three nodes, also while another test's job holds CPUs on one.
+const SLURM = { tasks: 6, parallelism: 6, poll_seconds: 0.3, cpus_per_task: 2 };
 
 /**
  * The address this machine has on the cluster's network: slurmctld's (`SlurmctldHost[0] =
