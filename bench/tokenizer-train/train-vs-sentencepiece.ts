@@ -14,6 +14,7 @@ import { loadAverage } from '../load-average.js';
 import { readSharedTexts } from '../tokenize/corpus.js';
 import { median } from '../median.js';
 import { timedProcess, type TimedRun } from '../tokenize/timed-process.js';
+import { benchData } from '../../test/core/project-paths.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -43,7 +44,6 @@ spm.SentencePieceTrainer.train(input=sys.argv[1], model_prefix=sys.argv[2], mode
     character_coverage=1.0, byte_fallback=True, max_sentence_length=1 << 20, minloglevel=2, num_threads=1)
 `;
 import { printResult } from '../result-line.js';
-import { benchData } from '../../test/core/project-paths.js';
 
 const loadBefore = loadAverage();
 const runs: Record<string, TimedRun[]> = { spm: [], kiln: [] };

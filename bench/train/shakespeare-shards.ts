@@ -2,15 +2,12 @@
 // separated, 7,222 documents), then `kiln tokenize` and `kiln shard` (10% of speeches held out for
 // validation unless told otherwise). Shared by the train benches so they all train on the same shards.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sharedData } from '../../test/core/project-paths.js';
+import { benchData } from '../../test/core/project-paths.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
-/** Where the text is read from: ../shared/data beside the project (bench-only data). */
-export const SHAKESPEARE_TEXT = path.join(sharedData, 'text/tinyshakespeare.txt');
 
 /** Runs `kiln <argv>` and returns its stdout; rejects on a non-zero exit. */
 export function kiln(argv: string[]): Promise<string> {
@@ -26,8 +23,7 @@ export function kiln(argv: string[]): Promise<string> {
 
 /** Writes speeches.jsonl, tokens/ and shards/ under `work` (which must exist); returns the shards dir and the speech count. */
 export async function shakespeareShards(work: string, opts: { tokenizer: string; seqLen: number; valFraction?: number }): Promise<{ shards: string; documents: number }> {
-  if (!existsSync(SHAKESPEARE_TEXT)) throw new Error(`${SHAKESPEARE_TEXT} is absent: this bench needs the shared tiny-shakespeare text`);
-  const speeches = (await readFile(SHAKESPEARE_TEXT, 'utf8')).split(/\n\s*\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+  const speeches = (await readFile(benchData('train bench', 'text/tinyshakespeare.txt'), 'utf8')).split(/\n\s*\n/).map((s) => s.trim()).filter((s) => s.length > 0);
   const docs = path.join(work, 'docs');
   await mkdir(docs, { recursive: true });
   await writeFile(path.join(docs, 'speeches.jsonl'), speeches.map((text, i) => JSON.stringify({ id: `tinyshakespeare-${i}`, text })).join('\n') + '\n');

@@ -22,10 +22,11 @@ export function sharedDataPath(sub: string): string | undefined {
   return undefined;
 }
 
-/** ../shared/data for a bench, which has nothing to measure without it: throws naming the folder when absent. */
-export function benchData(bench: string): string {
-  if (!existsSync(sharedData)) throw new Error(`${bench}: ${sharedData} is absent; this bench reads its third-party data from there`);
-  return sharedData;
+/** ../shared/data/<sub> for a bench, which has nothing to measure without it: throws naming the path when absent. */
+export function benchData(bench: string, sub = ''): string {
+  const p = sharedDataPath(sub);
+  if (p === undefined) throw new Error(`${bench}: ${path.join(sharedData, sub)} is absent; this bench reads its third-party data from there`);
+  return p;
 }
 
 /** ../shared/data/<sub> for test `t`; when absent, skips `t` with a message (undefined) or, under KILN_TEST_SHARED=1, throws. */
